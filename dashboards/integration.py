@@ -1,0 +1,104 @@
+"""Dash inside Django: one django-plotly-dash app per registered dashboard.
+
+Fixes the traps of django-plotly-dash 2.5.1 with dash 4.4 (docs/ARCHITECTURE.md):
+the pseudo Flask server lacks `SECRET_KEY`, dash-renderer must send Django's
+CSRF cookie back as a header, and every Dash route needs the portal's
+permission check.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django_plotly_dash import DjangoDash
+from django_plotly_dash.dash_wrapper import WrappedDash
+
+from dashboards import registry
+from dashboards.access import can_view
+from dashboards.spec import INDEX_STRING, Dashboard
+
+
+class PortalWrappedDash(WrappedDash):
+    def __init__(self, **kwargs):
+        super().__init__(
+            index_string=INDEX_STRING,
+            # dash-renderer echoes this cookie in this header on every callback.
+            csrf_token_name=settings.CSRF_COOKIE_NAME,
+            csrf_header_name="X-CSRFToken",
+            **kwargs,
+        )
+        # dash 4.4.1 signs its page config with `server.secret_key`; the pseudo
+        # Flask server of django-plotly-dash only holds DEBUG.
+        self.server.config["SECRET_KEY"] = settings.SECRET_KEY
+
+
+class PortalDash(DjangoDash):
+    """A DjangoDash that builds its per-request Dash instance as PortalWrappedDash."""
+
+    def __init__(self, *, dashboard: Dashboard):
+        super().__init__(name=dashboard.slug, serve_locally=True)
+        self.title = dashboard.title
+        self.layout = dashboard.build_layout()
+        dashboard.register_callbacks(self)
+
+    def form_dash_instance(self, replacements=None, ndid=None, base_pathname=None):
+        app = PortalWrappedDash(
+            base_pathname=base_pathname,
+            replacements=replacements,
+            ndid=ndid or self._uid,
+            serve_locally=self._serve_locally,
+            title=self.title,
+        )
+        app.layout = self.layout
+        app.config["suppress_callback_exceptions"] = self._suppress_callback_exceptions
+        for callback_args, func in self._callback_sets:
+            app.callback(**callback_args)(func)
+        for callback_args in self._clientside_callback_sets:
+            app.clientside_callback(**callback_args)
+        return app
+
+
+_apps: dict[str, PortalDash] = {}
+
+
+def build_apps() -> dict[str, PortalDash]:
+    """One PortalDash per registered dashboard, built once per process."""
+    for dashboard in registry.all_dashboards():
+        if dashboard.slug not in _apps:
+            _apps[dashboard.slug] = PortalDash(dashboard=dashboard)
+    return _apps
+
+
+def _plain(status: int, message: str) -> HttpResponse:
+    # Never a login page: dash-renderer would try to parse it.
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def dash_view_decorator(view: Callable, **route) -> Callable:
+    """Wraps every django-plotly-dash route (`PLOTLY_DASH["view_decorator"]`)."""
+    is_main_view = route.get("url_part") == ""
+    is_update = route.get("url_part") == "_dash-update-component"
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, *args, ident: str, **kwargs) -> HttpResponse:
+        dashboard = registry.get(ident)
+        if dashboard is None:
+            return _plain(404, "No such dashboard.")
+        if not request.user.is_authenticated:
+            return _plain(401, "Sign in to use this dashboard.")
+        if not can_view(user=request.user, dashboard=dashboard):
+            return _plain(403, "You do not have access to this dashboard.")
+        if is_update and request.content_type != "application/json":
+            return _plain(415, "Callbacks must be sent as application/json.")
+        return view(request, *args, ident=ident, **kwargs)
+
+    if is_main_view:
+        guarded = ensure_csrf_cookie(guarded)
+    # django-plotly-dash marks the update view csrf_exempt; callbacks change
+    # server state, so they go through Django's CSRF check like any POST.
+    guarded.csrf_exempt = False
+    return guarded

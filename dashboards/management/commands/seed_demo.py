@@ -1,0 +1,59 @@
+"""Demo groups and users, so a fresh machine has someone to log in as."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+GROUPS = ("Sales", "Marketing", "Analysts")
+# username -> (groups, is_staff, is_superuser)
+USERS = {
+    "admin": ((), True, True),
+    "analyst": (("Analysts",), False, False),
+    "sales": (("Sales",), False, False),
+    "marketing": (("Marketing",), False, False),
+    "viewer": ((), False, False),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo groups and users (idempotent). Password from DEMO_PASSWORD."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with debug off.")
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Debug is off: this looks like production. Use --force to seed anyway.")
+        password = os.environ.get("DEMO_PASSWORD", "")
+        generated = not password
+        if generated:
+            password = secrets.token_urlsafe(12)
+
+        groups = {name: Group.objects.get_or_create(name=name)[0] for name in GROUPS}
+        User = get_user_model()
+        created = []
+        for username, (group_names, is_staff, is_superuser) in USERS.items():
+            user, was_created = User.objects.get_or_create(
+                username=username,
+                defaults={"email": f"{username}@example.com", "is_staff": is_staff, "is_superuser": is_superuser},
+            )
+            if was_created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                created.append(username)
+            user.groups.set([groups[name] for name in group_names])
+
+        if created:
+            self.stdout.write(f"Created users: {', '.join(created)}")
+            if generated:
+                self.stdout.write(self.style.WARNING(f"Demo password (shown once): {password}"))
+        else:
+            self.stdout.write("Demo users already exist; nothing changed.")
