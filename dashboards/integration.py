@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django_plotly_dash import DjangoDash
 from django_plotly_dash.dash_wrapper import WrappedDash
@@ -97,7 +98,8 @@ def dash_view_decorator(view: Callable, **route) -> Callable:
         return view(request, *args, ident=ident, **kwargs)
 
     if is_main_view:
-        guarded = ensure_csrf_cookie(guarded)
+        # The app page is the portal's iframe; everything else stays DENY.
+        guarded = xframe_options_sameorigin(ensure_csrf_cookie(guarded))
     # django-plotly-dash marks the update view csrf_exempt; callbacks change
     # server state, so they go through Django's CSRF check like any POST.
     guarded.csrf_exempt = False

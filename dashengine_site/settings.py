@@ -164,8 +164,7 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     # Dash's own bundles (react, dash-renderer, dcc, plotly.js) as static files.
-    "django_plotly_dash.finders.DashComponentFinder",
-    "django_plotly_dash.finders.DashAppDirectoryFinder",
+    "dashboards.finders.DashComponentFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,8 +186,9 @@ PLOTLY_DASH = {
 }
 
 # --- Security -----------------------------------------------------------------
-# The Dash app is embedded in an iframe of the same site.
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Only the Dash app page may be framed (by the portal itself): see
+# dashboards.integration.
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

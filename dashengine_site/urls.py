@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django_plotly_dash import urls as dpd_urls
 
-# django-plotly-dash's routes, less `add_stateless_apps`: it writes rows for
-# any caller and the portal registers its apps itself.
-dash_patterns = [p for p in dpd_urls.urlpatterns if p.name != "add_stateless_apps"]
+# Only django-plotly-dash's routes for apps defined in code (`app-...`): the
+# database-instance routes and `add_stateless_apps` (which writes rows for any
+# caller) are not part of the portal.
+dash_patterns = [p for p in dpd_urls.urlpatterns if p.name.startswith("app-")]
 
 urlpatterns = [
     path("", include("dashboards.urls")),

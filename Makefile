@@ -1,0 +1,68 @@
+# Dash Engine: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# The services CI must test against (running on every project machine).
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+# Settings for the test runs: production-like (debug off), no TLS redirect.
+TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
+	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
+
+.PHONY: run test test-sqlite test-services lint format check requirements chromium clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's Chromium for the browser tests (the machines run as root).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(VENV)/.installed-dev
+	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: $(VENV)/.installed-dev chromium
+	$(TEST_ENV) DATABASE_URL= REDIS_URL= $(PY) -m pytest
+
+test-services: $(VENV)/.installed-dev chromium
+	$(TEST_ENV) DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) \
+		REQUIRE_SERVICES=1 $(PY) -m pytest
+
+# Everything, in order, stopping at the first failure. The PostgreSQL + Redis
+# run is part of it in CI, or anywhere with TEST_SERVICES=1.
+test: lint check test-sqlite
+	@if [ -n "$$CI" ] || [ -n "$$TEST_SERVICES" ]; then $(MAKE) --no-print-directory test-services; \
+	else echo "PostgreSQL + Redis run skipped here: set TEST_SERVICES=1 (CI always runs it)."; fi
+
+requirements: $(PY)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url -o requirements-dev.txt requirements-dev.in
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

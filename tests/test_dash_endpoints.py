@@ -1,0 +1,62 @@
+"""The django-plotly-dash routes of a dashboard, as the embedded app uses them."""
+
+import json
+import re
+
+import pytest
+
+APP = "/django_plotly_dash/app/stocktoday/"
+
+
+def test_the_app_page_renders_with_dash_4(sales_client):
+    # dash 4.4.1 reads server.secret_key when it renders the page config.
+    response = sales_client.get(APP)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "react-entry-point" in html
+    assert '"csrf_token_name": "csrftoken"' in html or '"csrf_token_name":"csrftoken"' in html
+    assert "csrftoken" in response.cookies
+
+
+def test_the_app_page_loads_nothing_from_another_host(sales_client):
+    html = sales_client.get(APP).content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls, "expected scripts on the page"
+    assert all(url.startswith("/") and not url.startswith("//") for url in urls), urls
+
+
+def test_layout_and_dependencies_answer_json(sales_client):
+    layout = sales_client.get(APP + "_dash-layout")
+    assert layout.status_code == 200
+    assert json.loads(layout.content)["props"]["className"] == "de-root"
+    dependencies = sales_client.get(APP + "_dash-dependencies")
+    assert dependencies.status_code == 200
+    [callback] = json.loads(dependencies.content)
+    assert [i["id"] for i in callback["inputs"]] == ["tickers", "start", "end"]
+
+
+def test_component_bundles_are_served_locally(sales_client):
+    html = sales_client.get(APP).content.decode()
+    bundle = next(url for url in re.findall(r'src="([^"]+)"', html) if "dash_renderer" in url)
+    redirect = sales_client.get(bundle)
+    assert redirect.status_code == 302
+    assert redirect["Location"].startswith("/static/")
+    served = sales_client.get(redirect["Location"])
+    assert served.status_code == 200
+
+
+@pytest.mark.parametrize("suffix", ["", "_dash-layout", "_dash-dependencies"])
+def test_anonymous_callers_get_401_text_not_a_login_page(client, db, suffix):
+    response = client.get(APP + suffix)
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("text/plain")
+
+
+def test_an_unknown_app_is_404(sales_client):
+    assert sales_client.get("/django_plotly_dash/app/nope/_dash-layout").status_code == 404
+
+
+def test_database_instances_and_add_stateless_apps_are_not_reachable(sales_client, superuser, client):
+    assert sales_client.get("/django_plotly_dash/instance/stocktoday/_dash-layout").status_code == 404
+    client.force_login(superuser)
+    assert client.get("/django_plotly_dash/add_stateless_apps").status_code == 404

@@ -1,0 +1,29 @@
+from django.urls import reverse
+
+
+def test_it_embeds_the_dash_app_with_a_way_back(sales_client):
+    response = sales_client.get("/dashboards/stocktoday/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="dash-app"' in html
+    assert 'src="/django_plotly_dash/app/stocktoday/"' in html
+    assert f'href="{reverse("gallery")}"' in html
+    assert "Stock Today" in html
+
+
+def test_it_sends_anonymous_users_to_login_with_next(client, db):
+    response = client.get("/dashboards/stocktoday/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/dashboards/stocktoday/"
+
+
+def test_it_answers_an_unknown_slug_with_the_styled_404(sales_client):
+    response = sales_client.get("/dashboards/no-such-board/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Dash Engine" in html  # the site's own page, not Django's plain one
+    assert reverse("gallery") in html
+
+
+def test_it_refuses_other_methods(sales_client):
+    assert sales_client.post("/dashboards/stocktoday/").status_code == 405

@@ -1,0 +1,49 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+
+def snapshot():
+    users = get_user_model().objects.order_by("username")
+    return [
+        (u.username, u.is_staff, u.is_superuser, u.password, sorted(g.name for g in u.groups.all()))
+        for u in users
+    ], sorted(Group.objects.values_list("name", flat=True))
+
+
+@pytest.mark.django_db
+def test_it_creates_the_cast_and_running_it_twice_changes_nothing(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "a-demo-password-1")
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    users, groups = first
+    assert groups == ["Analysts", "Marketing", "Sales"]
+    assert [u[0] for u in users] == ["admin", "analyst", "marketing", "sales", "viewer"]
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert get_user_model().objects.get(username="sales").check_password("a-demo-password-1")
+
+
+@pytest.mark.django_db
+def test_it_prints_a_generated_password_once(settings, monkeypatch, capsys):
+    settings.DEBUG = True
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    password = out.split("Demo password (shown once): ")[1].strip()
+    assert get_user_model().objects.get(username="viewer").check_password(password)
+    call_command("seed_demo")
+    assert "Demo password" not in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not get_user_model().objects.exists()
+    call_command("seed_demo", "--force")
+    assert get_user_model().objects.count() == 5
