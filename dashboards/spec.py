@@ -173,25 +173,55 @@ INDEX_STRING = """<!DOCTYPE html>
     {%favicon%}
     {%css%}
     <style>
-      html, body { margin: 0; height: 100%; background: #0b1220; color: #e5e9f2;
-        font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+      /* Dash 4 components read these variables: dark values, accent #4cc9f0.
+         `html:root` outranks the `:root` defaults the components inject later. */
+      html:root { color-scheme: dark;
+        --Dash-Spacing: 4px;
+        --Dash-Stroke-Strong: #3a4b6e; --Dash-Stroke-Weak: #24324d;
+        --Dash-Fill-Interactive-Strong: #4cc9f0; --Dash-Fill-Interactive-Weak: rgba(76, 201, 240, .14);
+        --Dash-Fill-Inverse-Strong: #0f1829;
+        --Dash-Text-Primary: #e5e9f2; --Dash-Text-Strong: #f3f6fb;
+        --Dash-Text-Weak: #aeb8ca; --Dash-Text-Disabled: #7f8ba1;
+        --Dash-Fill-Primary-Hover: rgba(255, 255, 255, .06); --Dash-Fill-Primary-Active: rgba(255, 255, 255, .1);
+        --Dash-Fill-Disabled: #24324d;
+        --Dash-Shading-Strong: rgba(0, 0, 0, .6); --Dash-Shading-Weak: rgba(0, 0, 0, .45);
+        --Dash-Tooltip-Background-Color: #131c2e; --Dash-Tooltip-Border-Color: #24324d; }
+      *, *::before, *::after { box-sizing: border-box; }
+      html, body { margin: 0; height: 100%; overflow: hidden; background: #0b1220; color: #e5e9f2;
+        font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+        font-size: 14px; line-height: 1.4; }
       #react-entry-point, #react-entry-point > div { height: 100%; }
       ._dash-loading { padding: 2rem; color: #8b97ad; }
-      .de-root { box-sizing: border-box; height: 100vh; display: flex;
-        flex-direction: column; gap: 10px; padding: 12px 16px; overflow: hidden; }
-      .de-controls { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-end; }
-      .de-control label { display: block; font-size: 12px; color: #8b97ad;
-        text-transform: uppercase; letter-spacing: .04em; margin-bottom: 4px; }
-      .de-summary { display: flex; flex-wrap: wrap; gap: 10px; }
-      .de-stat { background: #131c2e; border: 1px solid #24324d; border-radius: 8px;
-        padding: 6px 12px; font-size: 13px; }
-      .de-stat b { color: #fff; margin-right: 6px; }
+      :focus-visible { outline: 2px solid #a5e6fa; outline-offset: 2px; }
+      .de-root { height: 100vh; display: flex; flex-direction: column; gap: 12px;
+        padding: 14px 20px 16px; overflow: hidden; }
+      .de-controls { flex: 0 0 auto; display: flex; flex-wrap: wrap; gap: 14px 16px; align-items: flex-end; }
+      .de-control { max-width: 100%; }
+      .de-control label { display: block; font-size: 11px; font-weight: 600; color: #8b97ad;
+        text-transform: uppercase; letter-spacing: .06em; margin-bottom: 5px; }
+      .de-control .dash-dropdown, .de-control .dash-datepicker-input-wrapper {
+        min-height: 38px; background: #0f1829; border-color: #3a4b6e; border-radius: 8px; color: #f3f6fb; }
+      .de-control .dash-dropdown:hover, .de-control .dash-datepicker-input-wrapper:hover { border-color: #4d628c; }
+      .de-control .dash-dropdown-trigger { min-height: 36px; }
+      .de-control .dash-dropdown-value-item { font-weight: 600; }
+      .de-control .dash-datepicker-input { height: 36px; font-size: 14px; font-weight: 600; color: #f3f6fb; }
+      .dash-dropdown-content, .dash-datepicker-content, .dash-datepicker-calendar-wrapper {
+        border-color: #34466a; border-radius: 8px; color: #e5e9f2; }
+      .dash-dropdown-option:hover { background: rgba(76, 201, 240, .1); }
+      .dash-datepicker-calendar td.dash-datepicker-calendar-date-inside { color: #e5e9f2; }
+      .de-summary { flex: 0 0 auto; display: flex; flex-wrap: wrap; gap: 8px; min-height: 32px; }
+      .de-stat { display: inline-flex; align-items: center; gap: 6px; background: #131c2e;
+        border: 1px solid #24324d; border-radius: 999px; padding: 5px 14px; font-size: 13px;
+        color: #c9d1e0; font-variant-numeric: tabular-nums; }
+      .de-stat b { color: #fff; }
+      .de-up, .de-down { font-weight: 600; }
       .de-up { color: #3ddc97; } .de-down { color: #ff6b6b; }
-      .de-charts { flex: 1; min-height: 0; display: grid; gap: 12px;
-        grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
-      .de-chart { min-height: 0; background: #131c2e; border: 1px solid #24324d;
-        border-radius: 8px; }
-      .de-error { color: #ff6b6b; font-size: 13px; }
+      .de-charts { flex: 1; min-height: 0; display: grid; gap: 14px;
+        grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); grid-auto-rows: minmax(0, 1fr); }
+      .de-chart { min-height: 0; min-width: 0; overflow: hidden; background: #131c2e;
+        border: 1px solid #24324d; border-radius: 10px; }
+      .de-error { color: #ff8a8a; font-size: 13px; align-self: center; }
+      .de-error:empty { display: none; }
     </style>
   </head>
   <body>

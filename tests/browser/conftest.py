@@ -1,0 +1,80 @@
+"""Headless Chromium (Debian's package) driven by Playwright against live_server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import PASSWORD, make_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# made by the test itself are still plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make chromium` installs Debian's package.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A browser tab that records every URL it requests."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.requested: list[str] = []
+        page.on("request", lambda request: self.requested.append(request.url))
+
+    def goto(self, path: str):
+        return self.page.goto(self.base_url + path)
+
+    def log_in(self, username: str, password: str = PASSWORD):
+        self.goto("/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+
+    def foreign_requests(self) -> list[str]:
+        return [
+            url
+            for url in self.requested
+            if urlsplit(url).scheme in {"http", "https", "ws", "wss"} and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+
+@pytest.fixture
+def visit(browser, live_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield Visit(page, live_server.url)
+    context.close()
+
+
+@pytest.fixture
+def live_sales(transactional_db):
+    return make_user("sales", groups=("Sales",))

@@ -1,0 +1,54 @@
+"""A person's first minute: log in, open Stock Today, change the tickers."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def traces(frame, graph_id: str):
+    return frame.locator(f"#{graph_id} .scatterlayer .trace")
+
+
+def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_sales):
+    visit.goto("/")
+    assert "/accounts/login/" in visit.page.url  # the gallery needs a login
+    visit.log_in("sales")
+
+    visit.page.get_by_role("link", name="Explore").first.click()
+    visit.page.wait_for_url("**/dashboards/stocktoday/")
+    frame = visit.page.frame_locator("#dash-app")
+
+    # Both charts drawn, one line each for the default ticker.
+    for graph_id in ("prices", "changes"):
+        traces(frame, graph_id).first.wait_for(state="attached")
+        assert traces(frame, graph_id).count() == 1
+    assert "Stock Prices" in frame.locator("#prices").inner_text()
+    assert "Daily Change" in frame.locator("#changes").inner_text()
+
+    # Choose another ticker: the chart gains a line.
+    frame.locator("#tickers").click()
+    frame.get_by_role("option", name="IBM").click()
+    visit.page.keyboard.press("Escape")
+    frame.locator("#prices .scatterlayer .trace:nth-child(2)").wait_for(state="attached")
+    assert traces(frame, "prices").count() == 2
+    assert frame.locator("#summary-IBM").is_visible()
+
+    assert visit.foreign_requests() == []
+
+
+def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_sales):
+    visit.log_in("sales")
+    visit.goto("/dashboards/stocktoday/")
+    frame = visit.page.frame_locator("#dash-app")
+    traces(frame, "prices").first.wait_for(state="attached")
+    page_box = visit.page.evaluate(
+        "() => ({scroll: document.documentElement.scrollHeight, inner: window.innerHeight})"
+    )
+    assert page_box["scroll"] <= page_box["inner"], "the page scrolls"
+    frame_box = visit.page.locator("#dash-app").bounding_box()
+    assert frame_box["width"] >= 1300
+    assert frame_box["y"] + frame_box["height"] >= 768 - 2  # reaches the bottom of the window
+    inner = frame.locator("body").evaluate(
+        "b => ({scroll: document.documentElement.scrollHeight, inner: window.innerHeight})"
+    )
+    assert inner["scroll"] <= inner["inner"], "the dashboard scrolls inside its frame"
