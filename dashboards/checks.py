@@ -19,14 +19,20 @@ def check_dashboards(dashboards: list[Dashboard]) -> list[Error]:
     for slug, count in sorted(counts.items()):
         if count > 1:
             errors.append(
-                Error(f"Dashboard slug {slug!r} is declared {count} times.", id="dashboards.E001",
-                      hint="Give each dashboard module its own slug.")
+                Error(
+                    f"Dashboard slug {slug!r} is declared {count} times.",
+                    id="dashboards.E001",
+                    hint="Give each dashboard module its own slug.",
+                )
             )
     for dashboard in dashboards:
         if not SLUG_RE.match(dashboard.slug):
             errors.append(
-                Error(f"Dashboard slug {dashboard.slug!r} is not URL-safe.", id="dashboards.E002",
-                      hint="Use lower-case letters, digits and single hyphens.")
+                Error(
+                    f"Dashboard slug {dashboard.slug!r} is not URL-safe.",
+                    id="dashboards.E002",
+                    hint="Use lower-case letters, digits and single hyphens.",
+                )
             )
         ids = component_ids(dashboard.build_layout())
         for param in dashboard.params:

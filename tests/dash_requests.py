@@ -33,7 +33,7 @@ def callback_body(dependency: dict[str, Any], values: dict[str, Any]) -> dict[st
 
 
 def layout_values(layout: dict[str, Any]) -> dict[str, Any]:
-    """"id.property" -> value for every component with an id in a `_dash-layout` answer."""
+    """ "id.property" -> value for every component with an id in a `_dash-layout` answer."""
     found: dict[str, Any] = {}
     stack = [layout]
     while stack:

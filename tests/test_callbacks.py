@@ -26,7 +26,9 @@ def stock_callback(client, **overrides):
 
 
 def post_callback(client, body, **extra):
-    return client.post(APP + "_dash-update-component", json.dumps(body), content_type="application/json", **extra)
+    return client.post(
+        APP + "_dash-update-component", json.dumps(body), content_type="application/json", **extra
+    )
 
 
 def test_a_callback_for_two_tickers_draws_two_lines(sales_client):
@@ -81,7 +83,16 @@ def standalone_url():
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "examples.stocktoday:server"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "examples.stocktoday:server",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -121,5 +132,7 @@ def test_the_standalone_example_answers_the_same_callback_with_the_same_data(sal
 def test_the_standalone_example_imports_neither_django_nor_django_plotly_dash():
     code = "import sys, examples.stocktoday; print(sorted(m for m in sys.modules if m.startswith('django')))"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"

@@ -43,7 +43,11 @@ class Command(BaseCommand):
         for username, (group_names, is_staff, is_superuser) in USERS.items():
             user, was_created = User.objects.get_or_create(
                 username=username,
-                defaults={"email": f"{username}@example.com", "is_staff": is_staff, "is_superuser": is_superuser},
+                defaults={
+                    "email": f"{username}@example.com",
+                    "is_staff": is_staff,
+                    "is_superuser": is_superuser,
+                },
             )
             if was_created:
                 user.set_password(password)
