@@ -9,6 +9,7 @@ permission check.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -62,6 +63,11 @@ class PortalDash(DjangoDash):
             app.clientside_callback(**callback_args)
         return app
 
+    @functools.cached_property
+    def callback_outputs(self) -> frozenset[str]:
+        """The `output` keys dash-renderer may send to this app."""
+        return frozenset(self.as_dash_instance().callback_map)
+
 
 _apps: dict[str, PortalDash] = {}
 
@@ -79,6 +85,32 @@ def _plain(status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
+def _refuse_callback(request: HttpRequest, app: PortalDash) -> HttpResponse | None:
+    """A 4xx for a callback body this dashboard would not produce, else None."""
+    if request.content_type != "application/json":
+        return _plain(415, "Callbacks must be sent as application/json.")
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _plain(400, "The callback body is not valid JSON.")
+    if not isinstance(body, dict) or body.get("output") not in app.callback_outputs:
+        return _plain(400, "This dashboard has no such callback.")
+    if not all(_well_formed(body.get(key, [])) for key in ("inputs", "state")):
+        return _plain(400, "The callback's inputs are malformed.")
+    return None
+
+
+def _well_formed(items) -> bool:
+    """A list of {id, property, value} items (or lists of them, for pattern-matching ids)."""
+
+    def item_ok(item) -> bool:
+        if isinstance(item, list):
+            return all(item_ok(i) for i in item)
+        return isinstance(item, dict) and "id" in item and isinstance(item.get("property"), str)
+
+    return isinstance(items, list) and all(item_ok(i) for i in items)
+
+
 def dash_view_decorator(view: Callable, **route) -> Callable:
     """Wraps every django-plotly-dash route (`PLOTLY_DASH["view_decorator"]`)."""
     is_main_view = route.get("url_part") == ""
@@ -93,8 +125,10 @@ def dash_view_decorator(view: Callable, **route) -> Callable:
             return _plain(401, "Sign in to use this dashboard.")
         if not can_view(user=request.user, dashboard=dashboard):
             return _plain(403, "You do not have access to this dashboard.")
-        if is_update and request.content_type != "application/json":
-            return _plain(415, "Callbacks must be sent as application/json.")
+        if is_update:
+            refusal = _refuse_callback(request, _apps[ident])
+            if refusal:
+                return refusal
         return view(request, *args, ident=ident, **kwargs)
 
     if is_main_view:

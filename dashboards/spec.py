@@ -197,7 +197,7 @@ INDEX_STRING = """<!DOCTYPE html>
         padding: 14px 20px 16px; overflow: hidden; }
       .de-controls { flex: 0 0 auto; display: flex; flex-wrap: wrap; gap: 14px 16px; align-items: flex-end; }
       .de-control { max-width: 100%; }
-      .de-control label { display: block; font-size: 11px; font-weight: 600; color: #8b97ad;
+      .de-control > label { display: block; font-size: 11px; font-weight: 600; color: #8b97ad;
         text-transform: uppercase; letter-spacing: .06em; margin-bottom: 5px; }
       .de-control .dash-dropdown, .de-control .dash-datepicker-input-wrapper {
         min-height: 38px; background: #0f1829; border-color: #3a4b6e; border-radius: 8px; color: #f3f6fb; }
@@ -208,6 +208,7 @@ INDEX_STRING = """<!DOCTYPE html>
       .dash-dropdown-content, .dash-datepicker-content, .dash-datepicker-calendar-wrapper {
         border-color: #34466a; border-radius: 8px; color: #e5e9f2; }
       .dash-dropdown-option:hover { background: rgba(76, 201, 240, .1); }
+      .dash-dropdown-search:focus-visible, .dash-datepicker-input:focus-visible { outline: none; }
       .dash-datepicker-calendar td.dash-datepicker-calendar-date-inside { color: #e5e9f2; }
       .de-summary { flex: 0 0 auto; display: flex; flex-wrap: wrap; gap: 8px; min-height: 32px; }
       .de-stat { display: inline-flex; align-items: center; gap: 6px; background: #131c2e;
@@ -217,7 +218,7 @@ INDEX_STRING = """<!DOCTYPE html>
       .de-up, .de-down { font-weight: 600; }
       .de-up { color: #3ddc97; } .de-down { color: #ff6b6b; }
       .de-charts { flex: 1; min-height: 0; display: grid; gap: 14px;
-        grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); grid-auto-rows: minmax(0, 1fr); }
+        grid-template-columns: repeat(auto-fit, minmax(min(420px, 100%), 1fr)); grid-auto-rows: minmax(0, 1fr); }
       .de-chart { min-height: 0; min-width: 0; overflow: hidden; background: #131c2e;
         border: 1px solid #24324d; border-radius: 10px; }
       .de-error { color: #ff8a8a; font-size: 13px; align-self: center; }

@@ -11,6 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
 
+from dashboards.models import Dashboard
+from dashboards.services import dashboards_sync, grant_add
+
 PASSWORD = "correct-horse-battery-staple"
 
 
@@ -29,9 +32,10 @@ def required_services(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _fresh_state(settings):
     cache.clear()
-    yield
+    # Hashing is not under test; the default hasher would make each user cost ~0.3 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str, *, groups: tuple[str, ...] = (), **extra):
@@ -44,23 +48,54 @@ def make_user(username: str, *, groups: tuple[str, ...] = (), **extra):
 
 
 @pytest.fixture
-def sales(db):
-    return make_user("sales", groups=("Sales",))
+def stocktoday(db):
+    dashboards_sync()
+    return Dashboard.objects.get(slug="stocktoday")
 
 
 @pytest.fixture
-def viewer(db):
-    return make_user("viewer")
+def cast(stocktoday):
+    """Everyone the tests need, each with a different way in (or none).
+
+    Stock Today is granted to the group Sales and to the user alice.
+    """
+    users = {
+        "sales": make_user("sales", groups=("Sales",)),  # group grant
+        "alice": make_user("alice"),  # user grant
+        "marketing": make_user("marketing", groups=("Marketing",)),  # a group without a grant
+        "viewer": make_user("viewer"),  # no group, no grant
+        "staff": make_user("staff", is_staff=True),  # staff is not access
+        "admin": make_user("admin", is_staff=True, is_superuser=True),
+        "gone": make_user("gone", groups=("Sales",), is_active=False),
+    }
+    grant_add(dashboard=stocktoday, group=Group.objects.get(name="Sales"))
+    grant_add(dashboard=stocktoday, user=users["alice"])
+    return users
 
 
 @pytest.fixture
-def inactive(db):
-    return make_user("gone", is_active=False)
+def sales(cast):
+    return cast["sales"]
 
 
 @pytest.fixture
-def superuser(db):
-    return make_user("admin", is_staff=True, is_superuser=True)
+def marketing(cast):
+    return cast["marketing"]
+
+
+@pytest.fixture
+def viewer(cast):
+    return cast["viewer"]
+
+
+@pytest.fixture
+def inactive(cast):
+    return cast["gone"]
+
+
+@pytest.fixture
+def superuser(cast):
+    return cast["admin"]
 
 
 @pytest.fixture

@@ -1,4 +1,14 @@
+import dataclasses
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.urls import reverse
+
+from dashboards import registry
+from dashboards.catalogue.stocktoday import dashboard as stocktoday_spec
+from dashboards.models import Dashboard
+from dashboards.services import dashboards_sync, grant_add
 
 
 def test_it_sends_anonymous_users_to_login_with_next(client, db):
@@ -36,3 +46,38 @@ def test_it_hides_everything_from_inactive_users(client, inactive):
     response = client.get("/")
     # Django's auth backend refuses inactive users: they are anonymous again.
     assert response.status_code == 302
+
+
+def test_it_shows_only_the_dashboards_a_user_may_open(client, marketing):
+    client.force_login(marketing)
+    html = client.get("/").content.decode()
+    assert "Stock Today" not in html
+
+
+def synthetic_catalogue(count: int) -> registry.Catalogue:
+    dashboards = [
+        dataclasses.replace(
+            stocktoday_spec, slug=f"synthetic-{i}", title=f"Synthetic {i}", category=f"Cat {i % 7}"
+        )
+        for i in range(count)
+    ]
+    return registry.Catalogue(discovered=dashboards, by_slug={d.slug: d for d in dashboards})
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_its_query_count_does_not_grow_with_dashboards_or_grants(
+    count, monkeypatch, client, cast, django_assert_num_queries
+):
+    monkeypatch.setattr(registry, "_catalogue", synthetic_catalogue(count))
+    dashboards_sync()
+    sales_group = Group.objects.get(name="Sales")
+    for row in Dashboard.objects.filter(slug__startswith="synthetic-"):
+        grant_add(dashboard=row, group=sales_group)
+        grant_add(dashboard=row, user=cast["sales"])
+    client.force_login(cast["sales"])
+    client.get("/")  # warm the process-wide state, as any first request does
+    cache.clear()  # but not the permission decision: it is part of what is counted
+    # session + user + the permission decision
+    with django_assert_num_queries(3):
+        response = client.get("/")
+    assert response.content.decode().count('class="card') >= count

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # made by the test itself are still plain synchronous ones.
@@ -77,5 +77,6 @@ def visit(browser, live_server):
 
 
 @pytest.fixture
-def live_sales(transactional_db):
-    return make_user("sales", groups=("Sales",))
+def live_cast(transactional_db, request):
+    # live_server flushes the database between tests: build the cast again.
+    return request.getfixturevalue("cast")

@@ -9,7 +9,7 @@ def traces(frame, graph_id: str):
     return frame.locator(f"#{graph_id} .scatterlayer .trace")
 
 
-def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_sales):
+def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
     visit.goto("/")
     assert "/accounts/login/" in visit.page.url  # the gallery needs a login
     visit.log_in("sales")
@@ -36,7 +36,7 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_sales):
     assert visit.foreign_requests() == []
 
 
-def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_sales):
+def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_cast):
     visit.log_in("sales")
     visit.goto("/dashboards/stocktoday/")
     frame = visit.page.frame_locator("#dash-app")
@@ -52,3 +52,16 @@ def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_sa
         "b => ({scroll: document.documentElement.scrollHeight, inner: window.innerHeight})"
     )
     assert inner["scroll"] <= inner["inner"], "the dashboard scrolls inside its frame"
+
+
+def test_marketing_neither_sees_nor_opens_stock_today(visit, live_cast):
+    visit.log_in("marketing")
+    visit.goto("/")
+    assert "Stock Today" not in visit.page.content()
+    response = visit.goto("/dashboards/stocktoday/")
+    assert response.status == 403
+    assert visit.page.get_by_role("heading", name="You don’t have access to Stock Today").is_visible()
+    visit.page.get_by_role("button", name="Request access").click()
+    visit.page.wait_for_load_state()
+    assert "request for access was sent" in visit.page.content()
+    assert visit.foreign_requests() == []

@@ -11,6 +11,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from dashboards.models import Dashboard
+from dashboards.services import dashboards_sync, grant_add
+
 GROUPS = ("Sales", "Marketing", "Analysts")
 # username -> (groups, is_staff, is_superuser)
 USERS = {
@@ -19,6 +22,10 @@ USERS = {
     "sales": (("Sales",), False, False),
     "marketing": (("Marketing",), False, False),
     "viewer": ((), False, False),
+}
+# dashboard slug -> groups granted; `viewer` gets nothing, so the roles differ.
+GRANTS = {
+    "stocktoday": ("Sales", "Analysts"),
 }
 
 
@@ -54,6 +61,12 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 created.append(username)
             user.groups.set([groups[name] for name in group_names])
+
+        dashboards_sync()
+        for slug, group_names in GRANTS.items():
+            dashboard = Dashboard.objects.filter(slug=slug).first()
+            for name in group_names if dashboard else ():
+                grant_add(dashboard=dashboard, group=groups[name])
 
         if created:
             self.stdout.write(f"Created users: {', '.join(created)}")

@@ -1,0 +1,120 @@
+"""The portal's own records: dashboards as admins see them, grants, requests, audit."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+
+
+class Dashboard(models.Model):
+    """A dashboard defined in code, mirrored here so that admins can grant it."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=100, blank=True)
+    available = models.BooleanField(
+        default=True, help_text="False when its module is gone; its grants are kept."
+    )
+    open_to_all = models.BooleanField(
+        "open to every signed-in user", default=False, help_text="Everyone who can log in may open it."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DashboardGrant(models.Model):
+    """Access to one dashboard for one group (a role) or one user."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="grants")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, user__isnull=True)
+                | Q(group__isnull=True, user__isnull=False),
+                name="grant_to_group_or_user",
+                violation_error_message="A grant names either a group or a user.",
+            ),
+            models.UniqueConstraint(fields=["dashboard", "group"], name="one_grant_per_group"),
+            models.UniqueConstraint(fields=["dashboard", "user"], name="one_grant_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} → {self.group or self.user}"
+
+
+class AccessRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPROVED = "approved"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="access_requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created = models.DateTimeField(auto_now_add=True)
+    decided = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dashboard"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_user_and_dashboard",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks for {self.dashboard}"
+
+
+class AuditEvent(models.Model):
+    """Append-only: rows are added, never changed (pruned by `prune_audit`)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view"
+        EXPORT = "export"
+        REPORT_SAVED = "report-saved"
+        ACCESS_DENIED = "access-denied"
+        ACCESS_REQUESTED = "access-requested"
+        GRANT_CHANGED = "grant-changed"
+
+    time = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text so that events outlive users and dashboards.
+    username = models.CharField(max_length=150, blank=True)
+    dashboard = models.CharField(max_length=100, blank=True, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time"]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M} {self.username or '-'} {self.action} {self.dashboard}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,146 @@
+"""Writes: keeping the dashboard table in step with the code, grants, requests, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dashboards import registry
+from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
+
+_synced = False
+
+
+@transaction.atomic
+def dashboards_sync() -> None:
+    """Mirror the dashboards defined in code into the database.
+
+    New modules get a row; a module that disappeared is marked unavailable and
+    keeps its grants.
+    """
+    in_code = {d.slug: d for d in registry.all_dashboards()}
+    Dashboard.objects.bulk_create(
+        [Dashboard(slug=d.slug, title=d.title, category=d.category) for d in in_code.values()],
+        ignore_conflicts=True,
+    )
+    for row in Dashboard.objects.select_for_update():
+        code = in_code.get(row.slug)
+        wanted = (code.title, code.category, True) if code else (row.title, row.category, False)
+        if (row.title, row.category, row.available) != wanted:
+            row.title, row.category, row.available = wanted
+            row.save(update_fields=["title", "category", "available", "updated"])  # signals access_changed
+
+
+def dashboards_sync_once() -> None:
+    """Sync on the first permission check of each process (its start-up)."""
+    global _synced
+    if not _synced:
+        dashboards_sync()
+        _synced = True
+
+
+def audit_record(
+    *,
+    action: str,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    dashboard: str = "",
+    params: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    duration_ms: int | None = None,
+    row_count: int | None = None,
+) -> AuditEvent:
+    if user is None and request is not None:
+        user = request.user
+    real_user = user if user is not None and user.is_authenticated else None
+    return AuditEvent.objects.create(
+        action=action,
+        user=real_user,
+        username=real_user.get_username() if real_user else "",
+        dashboard=dashboard,
+        params=params or {},
+        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+        duration_ms=duration_ms,
+        row_count=row_count,
+    )
+
+
+@transaction.atomic
+def grant_add(
+    *,
+    dashboard: Dashboard,
+    group: Group | None = None,
+    user: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> DashboardGrant:
+    grant, created = DashboardGrant.objects.get_or_create(dashboard=dashboard, group=group, user=user)
+    if created:
+        _grant_changed(grant=grant, change="added", actor=actor)
+    return grant
+
+
+@transaction.atomic
+def grant_remove(
+    *,
+    dashboard: Dashboard,
+    group: Group | None = None,
+    user: AbstractBaseUser | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> int:
+    grants = list(DashboardGrant.objects.filter(dashboard=dashboard, group=group, user=user))
+    for grant in grants:
+        grant.delete()
+        _grant_changed(grant=grant, change="removed", actor=actor)
+    return len(grants)
+
+
+@transaction.atomic
+def dashboard_open_to_all_set(
+    *, dashboard: Dashboard, value: bool, actor: AbstractBaseUser | None = None
+) -> None:
+    if dashboard.open_to_all != value:
+        dashboard.open_to_all = value
+        dashboard.save(update_fields=["open_to_all", "updated"])
+        audit_record(
+            action=AuditEvent.Action.GRANT_CHANGED,
+            user=actor,
+            dashboard=dashboard.slug,
+            params={"change": "added" if value else "removed", "to": "everyone"},
+        )
+
+
+def _grant_changed(*, grant: DashboardGrant, change: str, actor: AbstractBaseUser | None) -> None:
+    to = f"group:{grant.group.name}" if grant.group else f"user:{grant.user.get_username()}"
+    audit_record(
+        action=AuditEvent.Action.GRANT_CHANGED,
+        user=actor,
+        dashboard=grant.dashboard.slug,
+        params={"change": change, "to": to},
+    )
+
+
+@transaction.atomic
+def access_request_create(
+    *, user: AbstractBaseUser, dashboard: Dashboard, request: HttpRequest
+) -> AccessRequest:
+    """Idempotent: a user has at most one pending request per dashboard."""
+    access_request, created = AccessRequest.objects.get_or_create(
+        user=user, dashboard=dashboard, status=AccessRequest.Status.PENDING
+    )
+    if created:
+        audit_record(action=AuditEvent.Action.ACCESS_REQUESTED, dashboard=dashboard.slug, request=request)
+    return access_request
+
+
+@transaction.atomic
+def access_request_approve(*, access_request: AccessRequest, actor: AbstractBaseUser) -> DashboardGrant:
+    grant = grant_add(dashboard=access_request.dashboard, user=access_request.user, actor=actor)
+    if access_request.status == AccessRequest.Status.PENDING:
+        access_request.status = AccessRequest.Status.APPROVED
+        access_request.decided = timezone.now()
+        access_request.decided_by = actor
+        access_request.save(update_fields=["status", "decided", "decided_by"])
+    return grant
