@@ -136,7 +136,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["time", "username", "action", "dashboard", "ip", "duration_ms", "row_count"]
+    list_display = ["time", "username", "action", "dashboard", "params", "ip", "duration_ms", "row_count"]
     list_filter = ["action", "dashboard", "time", "username"]
     search_fields = ["username", "dashboard"]
     date_hierarchy = "time"

@@ -12,6 +12,7 @@ import functools
 import json
 from collections.abc import Callable
 
+from dash import Input, Output, dcc, html
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -22,6 +23,15 @@ from django_plotly_dash.dash_wrapper import WrappedDash
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.spec import INDEX_STRING, Dashboard
+
+
+PARAMS_STORE = "_portal_params"
+POST_PARAMS_JS = """function () {
+    var names = %(names)s, params = {};
+    for (var i = 0; i < names.length; i++) { params[names[i]] = arguments[i]; }
+    window.parent.postMessage({type: "dashengine:params", slug: %(slug)s, params: params}, window.location.origin);
+    return window.dash_clientside.no_update;
+}"""
 
 
 class PortalWrappedDash(WrappedDash):
@@ -44,8 +54,16 @@ class PortalDash(DjangoDash):
     def __init__(self, *, dashboard: Dashboard):
         super().__init__(name=dashboard.slug, serve_locally=True)
         self.title = dashboard.title
-        self.layout = dashboard.build_layout()
+        self.layout = html.Div([dashboard.build_layout(), dcc.Store(id=PARAMS_STORE)])
         dashboard.register_callbacks(self)
+        # Tell the portal page around the iframe what the parameters are now,
+        # for its "Copy link", "Download CSV" and "Save report".
+        names = [p.name for p in dashboard.params]
+        self.clientside_callback(
+            POST_PARAMS_JS % {"slug": json.dumps(dashboard.slug), "names": json.dumps(names)},
+            Output(PARAMS_STORE, "data"),
+            *[Input(p.name, p.prop) for p in dashboard.params],
+        )
 
     def form_dash_instance(self, replacements=None, ndid=None, base_pathname=None):
         app = PortalWrappedDash(
@@ -65,8 +83,8 @@ class PortalDash(DjangoDash):
 
     @functools.cached_property
     def callback_outputs(self) -> frozenset[str]:
-        """The `output` keys dash-renderer may send to this app."""
-        return frozenset(self.as_dash_instance().callback_map)
+        """The `output` keys of the server-side callbacks dash-renderer may call."""
+        return frozenset(key for key, entry in self.as_dash_instance().callback_map.items() if "callback" in entry)
 
 
 _apps: dict[str, PortalDash] = {}

@@ -91,6 +91,7 @@ class AuditEvent(models.Model):
         VIEW = "view"
         EXPORT = "export"
         REPORT_SAVED = "report-saved"
+        REPORT_DELETED = "report-deleted"
         ACCESS_DENIED = "access-denied"
         ACCESS_REQUESTED = "access-requested"
         GRANT_CHANGED = "grant-changed"
@@ -118,3 +119,40 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
+
+
+class Report(models.Model):
+    """A named, validated parameter set of one dashboard."""
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Only me"
+        GROUPS = "groups", "My groups"
+        EVERYONE = "everyone", "Everyone who can open the dashboard"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="reports")
+    name = models.CharField(max_length=100)
+    params = models.JSONField()
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dashboard__title", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "dashboard", "name"], name="one_report_name_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DefaultReport(models.Model):
+    """The report a user's dashboard opens with."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "dashboard"], name="one_default_per_dashboard")]

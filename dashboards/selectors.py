@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from dashboards import registry
-from dashboards.access import can_view
+from dashboards.access import can_view, viewable_slugs
+from dashboards.models import DefaultReport, Report
 from dashboards.spec import Dashboard
 
 
@@ -28,3 +32,48 @@ def dashboard_list_for_user(
 
 def category_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[str]:
     return sorted({d.category for d in dashboard_list_for_user(user=user)})
+
+
+def report_list_for_user(*, user: AbstractBaseUser, dashboard_slug: str | None = None) -> QuerySet[Report]:
+    """Reports the user may open: their own and those shared with them, on dashboards they can open."""
+    if not user.is_authenticated or not user.is_active:
+        return Report.objects.none()
+    reports = Report.objects.filter(dashboard__available=True)
+    if not user.is_superuser:
+        reports = reports.filter(dashboard__slug__in=viewable_slugs(user))
+    if dashboard_slug is not None:
+        reports = reports.filter(dashboard__slug=dashboard_slug)
+    shared = Q(visibility=Report.Visibility.EVERYONE) | Q(
+        visibility=Report.Visibility.GROUPS, owner__groups__in=user.groups.all()
+    )
+    visible = reports.filter(Q(owner=user) | shared).values("pk")
+    return Report.objects.filter(pk__in=visible).select_related("owner", "dashboard")
+
+
+def report_get_for_user(*, user: AbstractBaseUser, pk: int) -> Report:
+    """The report, if the user may open it: 404 when it is not theirs to see, 403 without the dashboard."""
+    report = Report.objects.select_related("dashboard", "owner").filter(pk=pk).first()
+    if report is None or not Report.objects.filter(pk=pk, owner=user).exists() and not _shared_with(report, user):
+        raise Http404("No such report.")
+    dashboard = registry.get(report.dashboard.slug)
+    if dashboard is None or not can_view(user=user, dashboard=dashboard):
+        raise PermissionDenied("You no longer have access to this report's dashboard.")
+    return report
+
+
+def _shared_with(report: Report, user: AbstractBaseUser) -> bool:
+    if report.visibility == Report.Visibility.EVERYONE:
+        return True
+    if report.visibility == Report.Visibility.GROUPS:
+        return report.owner.groups.filter(pk__in=user.groups.values("pk")).exists()
+    return False
+
+
+def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> Report | None:
+    default = (
+        DefaultReport.objects.filter(user=user, dashboard__slug=dashboard_slug).select_related("report").first()
+    )
+    if default is None:
+        return None
+    visible = report_list_for_user(user=user, dashboard_slug=dashboard_slug).filter(pk=default.report_id)
+    return default.report if visible.exists() else None

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from dashboards import registry
-from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
+from dashboards import registry, spec
+from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant, DefaultReport, Report
 
 _synced = False
 
@@ -144,3 +144,65 @@ def access_request_approve(*, access_request: AccessRequest, actor: AbstractBase
         access_request.decided_by = actor
         access_request.save(update_fields=["status", "decided", "decided_by"])
     return grant
+
+
+@transaction.atomic
+def report_save(
+    *,
+    owner: AbstractBaseUser,
+    dashboard: spec.Dashboard,
+    name: str,
+    params: dict[str, Any],
+    visibility: str,
+    request: HttpRequest | None = None,
+) -> Report:
+    """Save (or overwrite the owner's report of the same name) with validated parameters.
+
+    Raises ParamError for a bad parameter and ValidationError for a bad name or visibility.
+    """
+    cleaned = dashboard.to_json(dashboard.clean(params))
+    row = Dashboard.objects.get(slug=dashboard.slug)
+    report = Report.objects.filter(owner=owner, dashboard=row, name=name.strip()).first() or Report(
+        owner=owner, dashboard=row
+    )
+    report.name = name.strip()
+    report.params = cleaned
+    report.visibility = visibility
+    report.full_clean()
+    report.save()
+    audit_record(
+        action=AuditEvent.Action.REPORT_SAVED,
+        user=owner,
+        dashboard=dashboard.slug,
+        params={"report": report.pk, "name": report.name, **cleaned},
+        request=request,
+    )
+    return report
+
+
+@transaction.atomic
+def report_rename(*, report: Report, name: str) -> Report:
+    report.name = name.strip()
+    report.full_clean()
+    report.save(update_fields=["name", "updated"])
+    return report
+
+
+@transaction.atomic
+def report_delete(*, report: Report, request: HttpRequest | None = None) -> None:
+    audit_record(
+        action=AuditEvent.Action.REPORT_DELETED,
+        user=report.owner,
+        dashboard=report.dashboard.slug,
+        params={"report": report.pk, "name": report.name, **report.params},
+        request=request,
+    )
+    report.delete()
+
+
+@transaction.atomic
+def report_default_set(*, user: AbstractBaseUser, report: Report | None, dashboard: Dashboard) -> None:
+    """Make `report` the user's default for `dashboard` (None: back to the dashboard's defaults)."""
+    DefaultReport.objects.filter(user=user, dashboard=dashboard).delete()
+    if report is not None:
+        DefaultReport.objects.create(user=user, dashboard=dashboard, report=report)

@@ -72,12 +72,12 @@ class MultiChoice(Param):
             raise ParamError(
                 self.name, f"{unknown[0]!r} is not one of {', '.join(self.choices)}"
             )
+        limit = self.max_items or len(self.choices)
+        if len(value) > limit:
+            raise ParamError(self.name, f"choose at most {limit}")
         cleaned = list(dict.fromkeys(value))  # drop repeats, keep order
         if len(cleaned) < self.min_items:
             raise ParamError(self.name, f"choose at least {self.min_items}")
-        limit = self.max_items or len(self.choices)
-        if len(cleaned) > limit:
-            raise ParamError(self.name, f"choose at most {limit}")
         return cleaned
 
 
@@ -140,6 +140,29 @@ class Dashboard:
             value = raw.get(p.name)
             cleaned[p.name] = p.clean(p.default if value is None else value)
         return cleaned
+
+    def from_query(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        """Validated parameters from a URL query (`?tickers=AAPL&tickers=IBM&start=...`)."""
+        raw: dict[str, Any] = {}
+        for name, values in query.items():
+            try:
+                param = self.param(name)
+            except KeyError:
+                raise ParamError(name, "is not a parameter of this dashboard") from None
+            raw[name] = list(values) if isinstance(param, MultiChoice) else values[-1]
+        return self.clean(raw)
+
+    def to_query(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The URL query of validated parameters: the inverse of `from_query`."""
+        pairs = []
+        for p in self.params:
+            values = params[p.name] if isinstance(p, MultiChoice) else [params[p.name]]
+            pairs += [(p.name, v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
+        return pairs
+
+    def to_json(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Validated parameters as JSON values (dates as ISO strings)."""
+        return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
 
     def build_layout(self) -> Any:
         return self.layout(self.defaults())
@@ -208,6 +231,7 @@ INDEX_STRING = """<!DOCTYPE html>
       .dash-dropdown-content, .dash-datepicker-content, .dash-datepicker-calendar-wrapper {
         border-color: #34466a; border-radius: 8px; color: #e5e9f2; }
       .dash-dropdown-option:hover { background: rgba(76, 201, 240, .1); }
+      .dash-dropdown-search-container { box-shadow: 0 -9px 0 0 #0f1829; }
       .dash-dropdown-search:focus-visible, .dash-datepicker-input:focus-visible { outline: none; }
       .dash-datepicker-calendar td.dash-datepicker-calendar-date-inside { color: #e5e9f2; }
       .de-summary { flex: 0 0 auto; display: flex; flex-wrap: wrap; gap: 8px; min-height: 32px; }

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import report_views, views
 
 urlpatterns = [
     path("", views.gallery, name="gallery"),
     path("dashboards/<slug:slug>/", views.dashboard_page, name="dashboard"),
+    path("dashboards/<slug:slug>/export.csv", views.export_csv, name="export_csv"),
     path("dashboards/<slug:slug>/request-access/", views.request_access, name="request_access"),
+    path("dashboards/<slug:slug>/reports/", report_views.report_create, name="report_create"),
+    path("dashboards/<slug:slug>/default-report/", report_views.report_default_view, name="report_default"),
+    path("reports/", report_views.report_list, name="report_list"),
+    path("reports/<int:pk>/", report_views.report_open, name="report"),
+    path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),
+    path("reports/<int:pk>/rename/", report_views.report_rename_view, name="report_rename"),
+    path("reports/<int:pk>/delete/", report_views.report_delete_view, name="report_delete"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,19 +1,32 @@
 from __future__ import annotations
 
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_plotly_dash.util import store_initial_arguments
 
 from dashboards import registry, spec
 from dashboards.access import can_view
-from dashboards.models import AccessRequest, AuditEvent, Dashboard
-from dashboards.selectors import category_list_for_user, dashboard_list_for_user
+from dashboards.exports import csv_chunks
+from dashboards.models import AccessRequest, AuditEvent, Dashboard, Report
+from dashboards.selectors import (
+    category_list_for_user,
+    dashboard_list_for_user,
+    default_report_for_user,
+    report_list_for_user,
+)
 from dashboards.services import access_request_create, audit_record
 
 
@@ -35,17 +48,22 @@ def gallery(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dashboard_or_404(slug: str) -> spec.Dashboard:
+def dashboard_or_404(slug: str) -> spec.Dashboard:
     dashboard = registry.get(slug)
     if dashboard is None:
         raise Http404("No such dashboard.")
     return dashboard
 
 
+def bad_params(request: HttpRequest, dashboard: spec.Dashboard, error: spec.ParamError | str) -> HttpResponse:
+    """A 400 page that names what was wrong, with a way back to the dashboard."""
+    return render(request, "dashboards/bad_params.html", {"dashboard": dashboard, "error": error}, status=400)
+
+
 @login_required
 @require_GET
 def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
-    dashboard = _dashboard_or_404(slug)
+    dashboard = dashboard_or_404(slug)
     if not can_view(user=request.user, dashboard=dashboard):
         audit_record(action=AuditEvent.Action.ACCESS_DENIED, dashboard=slug, request=request)
         pending = AccessRequest.objects.filter(
@@ -54,20 +72,105 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "dashboards/forbidden.html", {"dashboard": dashboard, "pending": pending}, status=403
         )
-    audit_record(action=AuditEvent.Action.VIEW, dashboard=slug, request=request)
-    app_url = reverse("the_django_plotly_dash:app-main", kwargs={"ident": dashboard.slug})
-    return render(request, "dashboards/dashboard.html", {"dashboard": dashboard, "app_url": app_url})
+    report = None
+    if request.GET:
+        try:
+            params = dashboard.from_query(request.GET)
+        except spec.ParamError as error:
+            return bad_params(request, dashboard, error)
+    else:
+        report = default_report_for_user(user=request.user, dashboard_slug=slug)
+        params = dashboard.clean(report.params if report else {})
+    return render_dashboard(request, dashboard=dashboard, params=params, report=report)
+
+
+def render_dashboard(
+    request: HttpRequest, *, dashboard: spec.Dashboard, params: dict[str, Any], report: Report | None
+) -> HttpResponse:
+    """The dashboard page, its Dash app started in the state of `params`."""
+    as_json = dashboard.to_json(params)
+    audit_record(
+        action=AuditEvent.Action.VIEW,
+        dashboard=dashboard.slug,
+        params={**as_json, **({"report": report.pk} if report else {})},
+        request=request,
+    )
+    initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
+    cache_id = store_initial_arguments(request, initial)
+    app_url = reverse("the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id})
+    query = urlencode(dashboard.to_query(params))
+    reports = list(report_list_for_user(user=request.user, dashboard_slug=dashboard.slug))
+    default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
+    return render(
+        request,
+        "dashboards/dashboard.html",
+        {
+            "dashboard": dashboard,
+            "app_url": app_url,
+            "params_json": json.dumps(as_json),
+            "param_names_json": json.dumps([p.name for p in dashboard.params]),
+            "permalink": request.build_absolute_uri(reverse("dashboard", args=[dashboard.slug]) + "?" + query),
+            "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
+            "report": report,
+            "reports": reports,
+            "default_report": default,
+            "visibilities": Report.Visibility.choices,
+        },
+    )
 
 
 @login_required
 @require_POST
 def request_access(request: HttpRequest, slug: str) -> HttpResponse:
-    dashboard = _dashboard_or_404(slug)
+    dashboard = dashboard_or_404(slug)
     if not can_view(user=request.user, dashboard=dashboard):
         row = get_object_or_404(Dashboard, slug=slug)
         access_request_create(user=request.user, dashboard=row, request=request)
         messages.success(request, f"Access to {dashboard.title} requested. An administrator will review it.")
     return redirect("dashboard", slug=slug)
+
+
+def plain(status: int, message: str) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def csv_response(
+    request: HttpRequest, *, dashboard: spec.Dashboard, params: dict[str, Any], report: Report | None = None
+) -> StreamingHttpResponse:
+    started = time.monotonic()
+    frame = dashboard.data(params)
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        dashboard=dashboard.slug,
+        params={**dashboard.to_json(params), **({"report": report.pk} if report else {})},
+        request=request,
+        row_count=len(frame),
+        duration_ms=round((time.monotonic() - started) * 1000),
+    )
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in csv_chunks(frame)), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"{dashboard.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Row-Count"] = str(len(frame))
+    return response
+
+
+@require_GET
+def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    # Plain-text refusals: a download link must never save a login page as CSV.
+    dashboard = registry.get(slug)
+    if dashboard is None:
+        return plain(404, "No such dashboard.")
+    if not request.user.is_authenticated:
+        return plain(401, "Sign in to export data.")
+    if not can_view(user=request.user, dashboard=dashboard):
+        return plain(403, "You do not have access to this dashboard.")
+    try:
+        params = dashboard.from_query(request.GET)
+    except spec.ParamError as error:
+        return plain(400, f"Bad parameter {error}")
+    return csv_response(request, dashboard=dashboard, params=params)
 
 
 @never_cache

@@ -51,3 +51,8 @@ def layout_values(layout: dict[str, Any]) -> dict[str, Any]:
 
 def dumps(body: dict[str, Any]) -> str:
     return json.dumps(body)
+
+
+def server_callbacks(dependencies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The callbacks the browser sends to the server (not the clientside ones)."""
+    return [d for d in dependencies if not d.get("clientside_function")]

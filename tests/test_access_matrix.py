@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dashboards import registry
-from tests.dash_requests import callback_body, layout_values
+from tests.dash_requests import callback_body, layout_values, server_callbacks
 
 KINDS = [
     "anonymous",
@@ -64,7 +64,7 @@ def discover_endpoints(client: Client, slug: str) -> list[Endpoint]:
     values = layout_values(json.loads(client.get(app_path + "_dash-layout").content))
     callbacks = [
         Endpoint("POST", app_path + "_dash-update-component", json.dumps(callback_body(dep, values)))
-        for dep in dependencies
+        for dep in server_callbacks(dependencies)
     ]
     endpoints = [
         Endpoint("GET", f"/dashboards/{slug}/"),

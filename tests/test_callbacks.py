@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.dash_requests import callback_body, layout_values
+from tests.dash_requests import callback_body, layout_values, server_callbacks
 
 APP = "/django_plotly_dash/app/stocktoday/"
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def stock_callback(client, **overrides):
-    [dependency] = json.loads(client.get(APP + "_dash-dependencies").content)
+    [dependency] = server_callbacks(json.loads(client.get(APP + "_dash-dependencies").content))
     values = layout_values(json.loads(client.get(APP + "_dash-layout").content))
     values.update(overrides)
     return callback_body(dependency, values)

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import reverse
 
 
@@ -6,7 +8,7 @@ def test_it_embeds_the_dash_app_with_a_way_back(sales_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="dash-app"' in html
-    assert 'src="/django_plotly_dash/app/stocktoday/"' in html
+    assert re.search(r'src="/django_plotly_dash/app/stocktoday/initial/[a-z0-9-]+/"', html)
     assert f'href="{reverse("gallery")}"' in html
     assert "Stock Today" in html
 

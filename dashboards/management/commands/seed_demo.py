@@ -73,4 +73,4 @@ class Command(BaseCommand):
             if generated:
                 self.stdout.write(self.style.WARNING(f"Demo password (shown once): {password}"))
         else:
-            self.stdout.write("Demo users already exist; nothing changed.")
+            self.stdout.write("Demo users already exist; their passwords are unchanged.")

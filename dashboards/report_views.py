@@ -1,0 +1,141 @@
+"""Saved reports: a dashboard's parameters under a name, shared and exported."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from dashboards import registry, spec
+from dashboards.access import can_view
+from dashboards.models import Dashboard, Report
+from dashboards.selectors import report_get_for_user, report_list_for_user
+from dashboards.services import report_default_set, report_delete, report_rename, report_save
+from dashboards.views import bad_params, csv_response, dashboard_or_404, plain, render_dashboard
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _own_report(request: HttpRequest, pk: int) -> Report:
+    report = report_get_for_user(user=request.user, pk=pk)
+    if report.owner_id != request.user.pk:
+        raise Http404("No such report of yours.")
+    return report
+
+
+@login_required
+@require_POST
+def report_create(request: HttpRequest, slug: str) -> HttpResponse:
+    dashboard = dashboard_or_404(slug)
+    if not can_view(user=request.user, dashboard=dashboard):
+        raise PermissionDenied
+    try:
+        params = json.loads(request.POST.get("params") or "{}")
+        if not isinstance(params, dict):
+            raise ValueError
+    except ValueError:
+        return bad_params(request, dashboard, "The report's parameters are not valid JSON.")
+    try:
+        report = report_save(
+            owner=request.user,
+            dashboard=dashboard,
+            name=request.POST.get("name", ""),
+            params=params,
+            visibility=request.POST.get("visibility", Report.Visibility.PRIVATE),
+            request=request,
+        )
+    except spec.ParamError as error:
+        return bad_params(request, dashboard, error)
+    except ValidationError as error:
+        text = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
+        return bad_params(request, dashboard, text)
+    messages.success(request, f"Saved report “{report.name}”.")
+    return redirect("report", pk=report.pk)
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    reports = report_list_for_user(user=request.user).order_by("dashboard__title", "name")
+    groups = [(dashboard, list(items)) for dashboard, items in groupby(reports, key=lambda r: r.dashboard)]
+    return render(request, "dashboards/reports.html", {"groups": groups})
+
+
+@login_required
+@require_GET
+def report_open(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_get_for_user(user=request.user, pk=pk)
+    dashboard = registry.get(report.dashboard.slug)
+    return render_dashboard(request, dashboard=dashboard, params=dashboard.clean(report.params), report=report)
+
+
+@require_GET
+def report_export(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return plain(401, "Sign in to export data.")
+    try:
+        report = report_get_for_user(user=request.user, pk=pk)
+    except Http404:
+        return plain(404, "No such report.")
+    except PermissionDenied:
+        return plain(403, "You do not have access to this report's dashboard.")
+    dashboard = registry.get(report.dashboard.slug)
+    return csv_response(request, dashboard=dashboard, params=dashboard.clean(report.params), report=report)
+
+
+@login_required
+@require_POST
+def report_rename_view(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _own_report(request, pk)
+    try:
+        report_rename(report=report, name=request.POST.get("name", ""))
+    except ValidationError as error:
+        text = "; ".join(" ".join(msgs) for msgs in error.message_dict.values())
+        return bad_params(request, registry.get(report.dashboard.slug), text)
+    messages.success(request, f"Renamed to “{report.name}”.")
+    return _back(request, "report_list")
+
+
+@login_required
+@require_POST
+def report_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _own_report(request, pk)
+    name = report.name
+    report_delete(report=report, request=request)
+    messages.success(request, f"Deleted report “{name}”.")
+    return _back(request, "report_list")
+
+
+@login_required
+@require_POST
+def report_default_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Set (`report` = id) or clear (no `report`) the user's default for a dashboard."""
+    dashboard = dashboard_or_404(slug)
+    if not can_view(user=request.user, dashboard=dashboard):
+        raise PermissionDenied
+    report = None
+    if request.POST.get("report"):
+        try:
+            report = report_get_for_user(user=request.user, pk=int(request.POST["report"]))
+        except ValueError:
+            raise Http404("No such report.") from None
+        if report.dashboard.slug != slug:
+            raise Http404("That report belongs to another dashboard.")
+    report_default_set(user=request.user, report=report, dashboard=Dashboard.objects.get(slug=slug))
+    if report:
+        messages.success(request, f"“{report.name}” now opens when you open {dashboard.title}.")
+    else:
+        messages.success(request, f"{dashboard.title} opens with its own defaults again.")
+    return _back(request, "report_list")
