@@ -22,7 +22,7 @@ from django_plotly_dash.dash_wrapper import WrappedDash
 
 from dashboards import registry
 from dashboards.access import can_view
-from dashboards.spec import INDEX_STRING, Dashboard
+from dashboards.spec import INDEX_STRING, Dashboard, ParamError
 
 
 PARAMS_STORE = "_portal_params"
@@ -103,8 +103,10 @@ def _plain(status: int, message: str) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _refuse_callback(request: HttpRequest, app: PortalDash) -> HttpResponse | None:
+def _refuse_callback(request: HttpRequest, dashboard: Dashboard) -> HttpResponse | None:
     """A 4xx for a callback body this dashboard would not produce, else None."""
+    app = _apps[dashboard.slug]
+    params = {p.name: p for p in dashboard.params}
     if request.content_type != "application/json":
         return _plain(415, "Callbacks must be sent as application/json.")
     try:
@@ -113,8 +115,21 @@ def _refuse_callback(request: HttpRequest, app: PortalDash) -> HttpResponse | No
         return _plain(400, "The callback body is not valid JSON.")
     if not isinstance(body, dict) or body.get("output") not in app.callback_outputs:
         return _plain(400, "This dashboard has no such callback.")
-    if not all(_well_formed(body.get(key, [])) for key in ("inputs", "state")):
+    inputs, state = body.get("inputs", []), body.get("state", [])
+    if not (_well_formed(inputs) and _well_formed(state)):
         return _plain(400, "The callback's inputs are malformed.")
+    items = [*inputs, *state]
+    # Parameters are checked against the dashboard's spec; an empty choice is
+    # left to the dashboard, which tells the user what to pick.
+    for item in items:
+        if not isinstance(item, dict) or item["id"] not in params or item["property"] != params[item["id"]].prop:
+            continue
+        if item.get("value") in (None, "", []):
+            continue
+        try:
+            params[item["id"]].clean(item["value"])
+        except ParamError as error:
+            return _plain(400, f"Bad parameter {error}")
     return None
 
 
@@ -144,7 +159,7 @@ def dash_view_decorator(view: Callable, **route) -> Callable:
         if not can_view(user=request.user, dashboard=dashboard):
             return _plain(403, "You do not have access to this dashboard.")
         if is_update:
-            refusal = _refuse_callback(request, _apps[ident])
+            refusal = _refuse_callback(request, dashboard)
             if refusal:
                 return refusal
         return view(request, *args, ident=ident, **kwargs)

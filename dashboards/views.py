@@ -75,7 +75,7 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     report = None
     if request.GET:
         try:
-            params = dashboard.from_query(request.GET)
+            params = dashboard.from_query(dict(request.GET.lists()))
         except spec.ParamError as error:
             return bad_params(request, dashboard, error)
     else:
@@ -167,7 +167,7 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     if not can_view(user=request.user, dashboard=dashboard):
         return plain(403, "You do not have access to this dashboard.")
     try:
-        params = dashboard.from_query(request.GET)
+        params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:
         return plain(400, f"Bad parameter {error}")
     return csv_response(request, dashboard=dashboard, params=params)
