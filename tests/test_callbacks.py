@@ -41,10 +41,17 @@ def test_a_callback_for_two_tickers_draws_two_lines(sales_client):
     assert answer["message"]["children"] == ""
 
 
-def test_a_bad_date_is_reported_in_the_page_not_a_500(sales_client):
+def test_a_date_outside_the_data_gets_400_naming_the_parameter(sales_client):
     body = stock_callback(sales_client, **{"start.date": "1999-01-01"})
+    response = post_callback(sales_client, body)
+    assert response.status_code == 400
+    assert b"start" in response.content
+
+
+def test_a_range_that_ends_before_it_starts_is_explained_in_the_page(sales_client):
+    body = stock_callback(sales_client, **{"start.date": "2012-01-03", "end.date": "2011-01-03"})
     answer = json.loads(post_callback(sales_client, body).content)["response"]
-    assert "start" in answer["message"]["children"]
+    assert "first day comes after the last day" in answer["message"]["children"]
     assert answer["prices"]["figure"]["data"] == []
 
 
