@@ -24,7 +24,6 @@ from dashboards import registry
 from dashboards.access import can_view
 from dashboards.spec import INDEX_STRING, Dashboard, ParamError
 
-
 PARAMS_STORE = "_portal_params"
 POST_PARAMS_JS = """function () {
     var names = %(names)s, params = {};
@@ -84,7 +83,9 @@ class PortalDash(DjangoDash):
     @functools.cached_property
     def callback_outputs(self) -> frozenset[str]:
         """The `output` keys of the server-side callbacks dash-renderer may call."""
-        return frozenset(key for key, entry in self.as_dash_instance().callback_map.items() if "callback" in entry)
+        return frozenset(
+            key for key, entry in self.as_dash_instance().callback_map.items() if "callback" in entry
+        )
 
 
 _apps: dict[str, PortalDash] = {}
@@ -122,7 +123,11 @@ def _refuse_callback(request: HttpRequest, dashboard: Dashboard) -> HttpResponse
     # Parameters are checked against the dashboard's spec; an empty choice is
     # left to the dashboard, which tells the user what to pick.
     for item in items:
-        if not isinstance(item, dict) or item["id"] not in params or item["property"] != params[item["id"]].prop:
+        if (
+            not isinstance(item, dict)
+            or item["id"] not in params
+            or item["property"] != params[item["id"]].prop
+        ):
             continue
         if item.get("value") in (None, "", []):
             continue

@@ -155,4 +155,6 @@ class DefaultReport(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "dashboard"], name="one_default_per_dashboard")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dashboard"], name="one_default_per_dashboard")
+        ]

@@ -78,7 +78,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_open(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_get_for_user(user=request.user, pk=pk)
     dashboard = registry.get(report.dashboard.slug)
-    return render_dashboard(request, dashboard=dashboard, params=dashboard.clean(report.params), report=report)
+    return render_dashboard(
+        request, dashboard=dashboard, params=dashboard.clean(report.params), report=report
+    )
 
 
 @require_GET

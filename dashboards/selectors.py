@@ -53,7 +53,11 @@ def report_list_for_user(*, user: AbstractBaseUser, dashboard_slug: str | None =
 def report_get_for_user(*, user: AbstractBaseUser, pk: int) -> Report:
     """The report, if the user may open it: 404 when it is not theirs to see, 403 without the dashboard."""
     report = Report.objects.select_related("dashboard", "owner").filter(pk=pk).first()
-    if report is None or not Report.objects.filter(pk=pk, owner=user).exists() and not _shared_with(report, user):
+    if (
+        report is None
+        or not Report.objects.filter(pk=pk, owner=user).exists()
+        and not _shared_with(report, user)
+    ):
         raise Http404("No such report.")
     dashboard = registry.get(report.dashboard.slug)
     if dashboard is None or not can_view(user=user, dashboard=dashboard):
@@ -71,7 +75,9 @@ def _shared_with(report: Report, user: AbstractBaseUser) -> bool:
 
 def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> Report | None:
     default = (
-        DefaultReport.objects.filter(user=user, dashboard__slug=dashboard_slug).select_related("report").first()
+        DefaultReport.objects.filter(user=user, dashboard__slug=dashboard_slug)
+        .select_related("report")
+        .first()
     )
     if default is None:
         return None

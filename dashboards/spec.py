@@ -69,9 +69,7 @@ class MultiChoice(Param):
             raise ParamError(self.name, "expected a list of values")
         unknown = [v for v in value if not isinstance(v, str) or v not in self.choices]
         if unknown:
-            raise ParamError(
-                self.name, f"{unknown[0]!r} is not one of {', '.join(self.choices)}"
-            )
+            raise ParamError(self.name, f"{unknown[0]!r} is not one of {', '.join(self.choices)}")
         limit = self.max_items or len(self.choices)
         if len(value) > limit:
             raise ParamError(self.name, f"choose at most {limit}")

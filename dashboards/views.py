@@ -97,7 +97,9 @@ def render_dashboard(
     )
     initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
     cache_id = store_initial_arguments(request, initial)
-    app_url = reverse("the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id})
+    app_url = reverse(
+        "the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id}
+    )
     query = urlencode(dashboard.to_query(params))
     reports = list(report_list_for_user(user=request.user, dashboard_slug=dashboard.slug))
     default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
@@ -109,7 +111,9 @@ def render_dashboard(
             "app_url": app_url,
             "params_json": json.dumps(as_json),
             "param_names_json": json.dumps([p.name for p in dashboard.params]),
-            "permalink": request.build_absolute_uri(reverse("dashboard", args=[dashboard.slug]) + "?" + query),
+            "permalink": request.build_absolute_uri(
+                reverse("dashboard", args=[dashboard.slug]) + "?" + query
+            ),
             "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
             "report": report,
             "reports": reports,

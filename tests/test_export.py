@@ -39,7 +39,8 @@ def test_the_export_is_the_data_function_output_for_the_url_parameters(sales_cli
 def test_the_export_of_a_report_equals_the_data_function_for_its_parameters(sales_client, sales):
     params = {"tickers": ["AAPL", "SBUX"], "start": "2012-03-01", "end": "2013-03-01"}
     sales_client.post(
-        "/dashboards/stocktoday/reports/", {"name": "r", "visibility": "private", "params": json.dumps(params)}
+        "/dashboards/stocktoday/reports/",
+        {"name": "r", "visibility": "private", "params": json.dumps(params)},
     )
     report = Report.objects.get(owner=sales)
     response = sales_client.get(f"/reports/{report.pk}/export.csv")
@@ -76,7 +77,9 @@ def test_another_users_private_report_does_not_export(cast):
 
 
 def test_cells_that_look_like_formulas_are_neutralised():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "+1", "-2", "@x", "plain", None], "n": [1, -2, 3, 4, 5, 6]})
+    frame = pd.DataFrame(
+        {"name": ["=HYPERLINK(1)", "+1", "-2", "@x", "plain", None], "n": [1, -2, 3, 4, 5, 6]}
+    )
     text = "".join(csv_chunks(frame, chunk_rows=4))
     assert text.splitlines() == ["name,n", "'=HYPERLINK(1),1", "'+1,-2", "'-2,3", "'@x,4", "plain,5", ",6"]
 

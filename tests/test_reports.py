@@ -32,12 +32,16 @@ def login(cast, username) -> Client:
 
 
 def test_a_permalink_opens_the_dashboard_in_that_state(sales_client):
-    html = sales_client.get("/dashboards/stocktoday/?tickers=AAPL&tickers=IBM&start=2010-01-04").content.decode()
+    html = sales_client.get(
+        "/dashboards/stocktoday/?tickers=AAPL&tickers=IBM&start=2010-01-04"
+    ).content.decode()
     state = app_state(sales_client, html)
     assert state["tickers.value"] == ["AAPL", "IBM"]
     assert state["start.date"] == "2010-01-04"
     assert state["end.date"] == "2016-02-29"
-    assert "?tickers=AAPL&amp;tickers=IBM&amp;start=2010-01-04&amp;end=2016-02-29" in html  # the copy-link value
+    assert (
+        "?tickers=AAPL&amp;tickers=IBM&amp;start=2010-01-04&amp;end=2016-02-29" in html
+    )  # the copy-link value
 
 
 @pytest.mark.parametrize(

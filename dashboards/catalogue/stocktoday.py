@@ -54,9 +54,7 @@ def figures(frame: pd.DataFrame, tickers: list[str]) -> tuple[go.Figure, go.Figu
     for ticker in tickers:
         rows = frame[frame["stock"] == ticker]
         line = {"color": COLORS[ticker], "width": 1.5}
-        price_fig.add_trace(
-            go.Scatter(x=rows["date"], y=rows["value"], name=ticker, mode="lines", line=line)
-        )
+        price_fig.add_trace(go.Scatter(x=rows["date"], y=rows["value"], name=ticker, mode="lines", line=line))
         change_fig.add_trace(
             go.Scatter(x=rows["date"], y=rows["change"], name=ticker, mode="lines", line=line)
         )
@@ -115,7 +113,9 @@ def layout(params: dict[str, Any]) -> html.Div:
                         ),
                         "420px",
                     ),
-                    control("From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "160px"),
+                    control(
+                        "From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "160px"
+                    ),
                     control("To", dcc.DatePickerSingle(id="end", date=params["end"], **date_args), "160px"),
                     html.Div(id="message", className="de-error", role="alert"),
                 ],
