@@ -158,3 +158,6 @@ class DefaultReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "dashboard"], name="one_default_per_dashboard")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opens {self.dashboard} with {self.report}"
