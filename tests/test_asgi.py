@@ -2,6 +2,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
 from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.test import Client
 
@@ -44,3 +45,34 @@ def test_websockets_outside_the_portals_routes_are_refused(path, request):
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     assert run_async(websocket_accepted(path)) is False
     assert run_async(websocket_accepted(path, cookie)) is False
+
+
+async def asgi_get(path: str, cookie: bytes) -> list[dict]:
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": b"tickers=AAPL&tickers=IBM",
+        "headers": [(b"host", b"localhost"), (b"cookie", cookie)],
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": b""})
+    messages = [await communicator.receive_output(10)]
+    while messages[-1]["type"] == "http.response.start" or messages[-1].get("more_body"):
+        messages.append(await communicator.receive_output(10))
+    return messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_csv_export_streams_under_asgi(request):
+    cast = request.getfixturevalue("cast")
+    client = Client()
+    client.force_login(cast["sales"])
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    messages = run_async(asgi_get("/dashboards/stocktoday/export.csv", cookie))
+    assert messages[0]["status"] == 200
+    bodies = [m.get("body", b"") for m in messages[1:] if m.get("body")]
+    assert len(bodies) >= 2, "sent as one piece"
+    text = b"".join(bodies).decode()
+    assert text.startswith("date,stock,value,change")
+    assert ",IBM," in text and ",AAPL," in text
