@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # The services CI must test against (running on every project machine).
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
-SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 # Settings for the test runs: production-like (debug off), no TLS redirect.
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \

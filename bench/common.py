@@ -1,0 +1,127 @@
+"""Shared by the benchmarks: start servers, log in, watch memory. Not a test."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_PASSWORD = "bench-password-0123"
+SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def portal_env(database: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=SECRET,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HSTS_SECONDS="0",
+        DATABASE_URL=f"sqlite:///{database}",
+        DEMO_PASSWORD=BENCH_PASSWORD,
+        WHITENOISE_USE_FINDERS="1",
+        **extra,
+    )
+    return env
+
+
+def prepare_portal(env: dict[str, str]) -> None:
+    """A fresh database with the demo users and grants."""
+    for args in (["migrate", "--no-input", "-v0"], ["seed_demo", "--force"]):
+        subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def procfile_web(port: int, workers: int) -> list[str]:
+    """The Procfile's web command, with its variables filled in."""
+    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    line = line.removeprefix("web:").strip()
+    line = line.replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", str(workers))
+    args = line.split()
+    args[0] = str(Path(PYTHON).parent / args[0])
+    return args
+
+
+@contextmanager
+def server(args: list[str], *, env: dict[str, str], ready_url: str, timeout: float = 60):
+    """Start a server process, wait until `ready_url` answers, stop it afterwards.
+
+    Yields (process, seconds it took to answer its first request).
+    """
+    started = time.monotonic()
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
+                if time.monotonic() - started > timeout:
+                    raise TimeoutError(ready_url) from None
+                time.sleep(0.05)
+        yield process, time.monotonic() - started
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def process_tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return [pid, *[p for kid in kids for p in process_tree(kid)]]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (KiB)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status)[1])
+
+
+def worker_pids(master: int) -> list[int]:
+    return [p for p in process_tree(master) if p != master]
+
+
+class Session:
+    """A logged-in browser session, with urllib."""
+
+    def __init__(self, base: str, username: str, password: str = BENCH_PASSWORD):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        html = self.opener.open(f"{base}/accounts/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", data=data.encode(), headers={"Referer": f"{base}/accounts/login/"}
+        )
+        self.opener.open(request).read()
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.jar if c.name == name)
+
+    def get(self, path: str) -> bytes:
+        return self.opener.open(self.base + path).read()
