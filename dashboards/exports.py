@@ -15,9 +15,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _neutralise(column: pd.Series) -> pd.Series:
-    text = column.astype("string")
-    risky = text.str.startswith(FORMULA_START).fillna(False)
-    return column.where(~risky, "'" + text)
+    risky = column.astype("string").str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return column
+    column = column.astype(object)  # a copy: the caller's frame is left alone
+    column[risky] = "'" + column[risky].astype(str)
+    return column
 
 
 def csv_chunks(frame: pd.DataFrame, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -167,9 +168,15 @@ def csv_response(
 
 
 async def _in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """Each chunk is made in a worker thread while the one before is being sent."""
     next_chunk = sync_to_async(next, thread_sensitive=False)
-    while (chunk := await next_chunk(chunks, None)) is not None:
-        yield chunk
+    pending = asyncio.ensure_future(next_chunk(chunks, None))
+    try:
+        while (chunk := await pending) is not None:
+            pending = asyncio.ensure_future(next_chunk(chunks, None))
+            yield chunk
+    finally:
+        pending.cancel()
 
 
 @require_GET
