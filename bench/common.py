@@ -50,7 +50,7 @@ def prepare_portal(env: dict[str, str]) -> None:
 
 def procfile_web(port: int, workers: int) -> list[str]:
     """The Procfile's web command, with its variables filled in."""
-    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    line = next(row for row in (ROOT / "Procfile").read_text().splitlines() if row.startswith("web:"))
     line = line.removeprefix("web:").strip()
     line = line.replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", str(workers))
     args = line.split()
@@ -111,7 +111,9 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         html = self.opener.open(f"{base}/accounts/login/").read().decode()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        )
         request = urllib.request.Request(
             f"{base}/accounts/login/", data=data.encode(), headers={"Referer": f"{base}/accounts/login/"}
         )

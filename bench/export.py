@@ -22,7 +22,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.catalogue.bigtable import ROWS, table  # noqa: E402
-from bench.common import Session, free_port, portal_env, prepare_portal, procfile_web, rss_kib, server, worker_pids  # noqa: E402
+from bench.common import (  # noqa: E402
+    Session,
+    free_port,
+    portal_env,
+    prepare_portal,
+    procfile_web,
+    rss_kib,
+    server,
+    worker_pids,
+)
 
 
 class PeakRss(threading.Thread):
@@ -62,7 +71,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = portal_env(Path(tmp) / "bench.sqlite3", DASHBOARD_PACKAGES="dashboards.catalogue,bench.catalogue")
+        env = portal_env(
+            Path(tmp) / "bench.sqlite3", DASHBOARD_PACKAGES="dashboards.catalogue,bench.catalogue"
+        )
         prepare_portal(env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -87,7 +98,9 @@ def main() -> None:
     print("|---|---|")
     print(f"| rows | {ROWS:,} ({size / 1e6:.1f} MB of CSV) |")
     print(f"| `DataFrame.to_csv` to a file | {b:.2f} s, {ROWS / b:,.0f} rows/s |")
-    print(f"| `GET /dashboards/bigtable/export.csv` (streamed, read to the end) | {p:.2f} s, {ROWS / p:,.0f} rows/s |")
+    print(
+        f"| `GET /dashboards/bigtable/export.csv` (streamed, read to the end) | {p:.2f} s, {ROWS / p:,.0f} rows/s |"
+    )
     print(f"| portal / to_csv rate | {b / p:.2f}× |")
     print(f"| worker memory growth during the export (peak RSS − RSS before) | {g:.1f} MB |")
 

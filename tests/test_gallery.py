@@ -1,6 +1,5 @@
 import dataclasses
 
-import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
