@@ -11,7 +11,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
 
-.PHONY: run test test-sqlite test-services lint format check requirements chromium clean
+.PHONY: run test test-sqlite test-services lint format check requirements chromium clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test-services: $(VENV)/.installed-dev chromium
 test: lint check test-sqlite
 	@if [ -n "$$CI" ] || [ -n "$$TEST_SERVICES" ]; then $(MAKE) --no-print-directory test-services; \
 	else echo "PostgreSQL + Redis run skipped here: set TEST_SERVICES=1 (CI always runs it)."; fi
+
+# Benchmarks (not tests): numbers for docs/BENCHMARKS.md.
+bench: $(VENV)/.installed
+	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+	$(PY) bench/export.py --repeat 3
 
 requirements: $(PY)
 	$(PY) -m pip install --quiet pip-tools
