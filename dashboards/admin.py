@@ -9,7 +9,7 @@ from django_plotly_dash.models import DashApp, StatelessApp
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
-from dashboards.services import access_request_approve, audit_record
+from dashboards.services import access_request_approve, dashboard_open_to_all_set, grant_change_record
 
 # The portal's dashboards are defined in code; django-plotly-dash's own
 # database-backed apps are not used and would only confuse admins.
@@ -85,34 +85,18 @@ class DashboardAdmin(admin.ModelAdmin):
         return format_html_join(", ", "{}", ((u.get_username(),) for u in users))
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "open_to_all" in form.changed_data:
-            audit_record(
-                action=AuditEvent.Action.GRANT_CHANGED,
-                request=request,
-                dashboard=obj.slug,
-                params={"change": "added" if obj.open_to_all else "removed", "to": "everyone"},
-            )
+        # `open_to_all` is the only field an admin edits here.
+        current = Dashboard.objects.get(pk=obj.pk)
+        dashboard_open_to_all_set(dashboard=current, value=obj.open_to_all, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         grants = formset.save(commit=False)
         for grant in formset.deleted_objects:
-            self._audit(request, grant, "removed")
             grant.delete()
+            grant_change_record(grant=grant, change="removed", request=request)
         for grant in grants:
             grant.save()
-            self._audit(request, grant, "added")
-        formset.save_m2m()
-
-    @staticmethod
-    def _audit(request, grant, change):
-        to = f"group:{grant.group.name}" if grant.group_id else f"user:{grant.user.get_username()}"
-        audit_record(
-            action=AuditEvent.Action.GRANT_CHANGED,
-            request=request,
-            dashboard=grant.dashboard.slug,
-            params={"change": change, "to": to},
-        )
+            grant_change_record(grant=grant, change="added", request=request)
 
 
 @admin.register(AccessRequest)

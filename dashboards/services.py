@@ -78,7 +78,7 @@ def grant_add(
 ) -> DashboardGrant:
     grant, created = DashboardGrant.objects.get_or_create(dashboard=dashboard, group=group, user=user)
     if created:
-        _grant_changed(grant=grant, change="added", actor=actor)
+        grant_change_record(grant=grant, change="added", actor=actor)
     return grant
 
 
@@ -93,7 +93,7 @@ def grant_remove(
     grants = list(DashboardGrant.objects.filter(dashboard=dashboard, group=group, user=user))
     for grant in grants:
         grant.delete()
-        _grant_changed(grant=grant, change="removed", actor=actor)
+        grant_change_record(grant=grant, change="removed", actor=actor)
     return len(grants)
 
 
@@ -112,11 +112,19 @@ def dashboard_open_to_all_set(
         )
 
 
-def _grant_changed(*, grant: DashboardGrant, change: str, actor: AbstractBaseUser | None) -> None:
-    to = f"group:{grant.group.name}" if grant.group else f"user:{grant.user.get_username()}"
-    audit_record(
+def grant_change_record(
+    *,
+    grant: DashboardGrant,
+    change: str,
+    actor: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """The audit event of a grant that was added or removed (by `actor`, else the request's user)."""
+    to = f"group:{grant.group.name}" if grant.group_id else f"user:{grant.user.get_username()}"
+    return audit_record(
         action=AuditEvent.Action.GRANT_CHANGED,
         user=actor,
+        request=request,
         dashboard=grant.dashboard.slug,
         params={"change": change, "to": to},
     )
