@@ -91,6 +91,10 @@ class PortalDash(DjangoDash):
 _apps: dict[str, PortalDash] = {}
 
 
+def app(slug: str) -> PortalDash:
+    return _apps[slug]
+
+
 def build_apps() -> dict[str, PortalDash]:
     """One PortalDash per registered dashboard, built once per process."""
     for dashboard in registry.all_dashboards():

@@ -206,6 +206,10 @@ PLOTLY_DASH = {
     "cache_arguments": True,
 }
 
+# Serve the Dash app routes from one Dash instance per app per process
+# (dashboards.dash_views); 0 falls back to django-plotly-dash's own views.
+DASH_FAST_VIEWS = env_bool("DASH_FAST_VIEWS", True)
+
 # --- Security -----------------------------------------------------------------
 # Only the Dash app page may be framed (by the portal itself): see
 # dashboards.integration.
