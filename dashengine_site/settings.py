@@ -181,7 +181,10 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # Dash's own bundles (react, dash-renderer, dcc, plotly.js) as static files.
+    # Dash's own bundles (react, dash-renderer, dcc, plotly.js) as static files:
+    # under a versioned path for the portal's pages, and where django-plotly-dash's
+    # own redirects point.
+    "dashboards.finders.DashBundleFinder",
     "dashboards.finders.DashComponentFinder",
 ]
 STORAGES = {
@@ -191,6 +194,8 @@ STORAGES = {
 # Serve straight from the finders unless `collectstatic` was run (production).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not STATIC_ROOT.exists())
 WHITENOISE_AUTOREFRESH = DEBUG
+# Dash's bundles live under a path that names the dash and plotly versions.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"/dash-bundles/"
 # Under ASGI, Django reads WhiteNoise's file iterators in a worker thread and
 # warns on every static file; the files are served correctly.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

@@ -59,7 +59,11 @@ def discover_endpoints(client: Client, slug: str) -> list[Endpoint]:
     app = re.search(r'id="dash-app"[^>]*src="([^"]+)"|src="([^"]+)"[^>]*id="dash-app"', page)
     app_path = app[1] or app[2]
     app_html = client.get(app_path).content.decode()
-    assets = sorted({u for u in re.findall(r'(?:src|href)="([^"]+)"', app_html) if u.startswith(app_path)})
+    # The page loads Dash's bundles as public static files (library code, no
+    # data); the same files under the app's own route are what dash-renderer
+    # asks for when it loads a chunk later, and that route is guarded.
+    bundles = re.findall(r'src="/static/dash-bundles/[^/]+/([^"]+)"', app_html)
+    assets = sorted({f"{app_path}_dash-component-suites/{bundle}" for bundle in bundles})
     dependencies = json.loads(client.get(app_path + "_dash-dependencies").content)
     values = layout_values(json.loads(client.get(app_path + "_dash-layout").content))
     callbacks = [

@@ -37,14 +37,21 @@ def test_layout_and_dependencies_answer_json(sales_client):
     assert [i["id"] for i in callback["inputs"]] == ["tickers", "start", "end"]
 
 
-def test_component_bundles_are_served_locally(sales_client):
+def test_component_bundles_are_versioned_static_files_cached_for_a_year(sales_client):
     html = sales_client.get(APP).content.decode()
-    bundle = next(url for url in re.findall(r'src="([^"]+)"', html) if "dash_renderer" in url)
-    redirect = sales_client.get(bundle)
-    assert redirect.status_code == 302
-    assert redirect["Location"].startswith("/static/")
-    served = sales_client.get(redirect["Location"])
+    scripts = re.findall(r'src="([^"]+)"', html)
+    assert not [url for url in scripts if "_dash-component-suites" in url], "a redirect per bundle"
+    bundle = next(url for url in scripts if "dash_renderer" in url)
+    assert bundle.startswith("/static/dash-bundles/4.")
+    served = sales_client.get(bundle)
     assert served.status_code == 200
+    assert "immutable" in served["Cache-Control"]
+    assert "max-age=315360000" in served["Cache-Control"]
+
+
+def test_the_bundle_folder_serves_only_bundles(sales_client):
+    for path in ("../../settings.py", "dash/__init__.py", "dash/dcc/__init__.py", "os/path.py"):
+        assert sales_client.get(f"/static/dash-bundles/x/{path}").status_code == 404
 
 
 @pytest.mark.parametrize("suffix", ["", "_dash-layout", "_dash-dependencies"])
