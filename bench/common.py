@@ -52,7 +52,8 @@ def procfile_web(port: int, workers: int) -> list[str]:
     """The Procfile's web command, with its variables filled in."""
     line = next(row for row in (ROOT / "Procfile").read_text().splitlines() if row.startswith("web:"))
     line = line.removeprefix("web:").strip()
-    line = line.replace("${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-2}", str(workers))
+    values = {"PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m[1], m[2]), line)
     args = line.split()
     args[0] = str(Path(PYTHON).parent / args[0])
     return args

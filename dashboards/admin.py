@@ -28,6 +28,10 @@ class GroupGrantInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(group__isnull=False).select_related("group")
 
+    def has_change_permission(self, request, obj=None):
+        # A grant is added or removed, never edited: the audit trail says which.
+        return False
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         field.required = True

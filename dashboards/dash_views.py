@@ -97,7 +97,7 @@ def main(request: HttpRequest, ident: str, stateless: bool = True, cache_id: str
 def layout(request: HttpRequest, ident: str, stateless: bool = True, cache_id: str | None = None, **kwargs):
     built = built_app(ident)
     initial = get_initial_arguments(request, cache_id)
-    if not initial:
+    if not isinstance(initial, dict) or not initial:  # unknown, expired or forged cache id
         return HttpResponse(built.layout, content_type="application/json")
     tree = built.app.walk_tree_and_replace(built.layout_tree, initial)
     return HttpResponse(json.dumps(tree, cls=DjangoPlotlyJSONEncoder), content_type="application/json")
@@ -137,17 +137,24 @@ FAST_VIEWS = {
 }
 
 
+# `routes` is not implemented by django-plotly-dash (a 500), and `asset-redirect`
+# writes a database row on a GET; no portal dashboard has assets of its own.
+UNUSED_ROUTES = {"routes", "asset-redirect"}
+
+
 def app_urlpatterns() -> list[URLPattern]:
     """django-plotly-dash's routes for apps defined in code, guarded, the hot ones served from here.
 
     The database-instance routes and `add_stateless_apps` (which writes rows for
-    any caller) are left out.
+    any caller) are left out, and so are the unused routes.
     """
     patterns = []
     for pattern in dpd_urls.urlpatterns:
         if not pattern.name.startswith("app-"):
             continue
         kind = pattern.name.removeprefix("app-").removesuffix("--args")
+        if kind in UNUSED_ROUTES:
+            continue
         if settings.DASH_FAST_VIEWS and kind in FAST_VIEWS:
             url_part, view = FAST_VIEWS[kind]
             guarded = integration.dash_view_decorator(view, url_part=url_part)

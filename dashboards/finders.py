@@ -17,8 +17,8 @@ from django_plotly_dash.finders import DashComponentFinder as _DashComponentFind
 # to its own address fall under it too.
 BUNDLE_ROOT = f"dash-bundles/{dash.__version__}-{plotly.__version__}"
 BUNDLE_DIRS = {
-    "dash": (Path(dash.__file__).parent, ("dcc", "html", "dash_table", "deps", "dash-renderer")),
-    "plotly": (Path(plotly.__file__).parent, ("package_data",)),
+    "dash": (Path(dash.__file__).resolve().parent, ("dcc", "html", "dash_table", "deps", "dash-renderer")),
+    "plotly": (Path(plotly.__file__).resolve().parent, ("package_data",)),
 }
 
 
@@ -35,13 +35,11 @@ class DashBundleFinder(BaseFinder):
         package, _, rest = path[len(prefix) :].partition("/")
         root, dirs = BUNDLE_DIRS.get(package, (None, ()))
         found = None
-        if root is not None and rest.split("/", 1)[0] in dirs:
+        first = rest.split("/", 1)[0]
+        if root is not None and first in dirs:
             candidate = (root / rest).resolve()
-            if (
-                candidate.is_relative_to(root)
-                and candidate.is_file()
-                and candidate.suffix not in {".py", ".pyc"}
-            ):
+            allowed = candidate.is_relative_to(root / first) and candidate.suffix not in {".py", ".pyc"}
+            if allowed and candidate.is_file():
                 found = str(candidate)
         if find_all:
             return [found] if found else []

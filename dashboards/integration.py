@@ -80,13 +80,6 @@ class PortalDash(DjangoDash):
             app.clientside_callback(**callback_args)
         return app
 
-    @functools.cached_property
-    def callback_outputs(self) -> frozenset[str]:
-        """The `output` keys of the server-side callbacks dash-renderer may call."""
-        return frozenset(
-            key for key, entry in self.as_dash_instance().callback_map.items() if "callback" in entry
-        )
-
 
 _apps: dict[str, PortalDash] = {}
 
@@ -103,42 +96,46 @@ def build_apps() -> dict[str, PortalDash]:
     return _apps
 
 
-def _plain(status: int, message: str) -> HttpResponse:
-    # Never a login page: dash-renderer would try to parse it.
+def plain_text(status: int, message: str) -> HttpResponse:
+    # Never a login page: dash-renderer, or a CSV download, would take it for data.
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def _refuse_callback(request: HttpRequest, dashboard: Dashboard) -> HttpResponse | None:
     """A 4xx for a callback body this dashboard would not produce, else None."""
-    app = _apps[dashboard.slug]
-    params = {p.name: p for p in dashboard.params}
+    from dashboards.dash_views import built_app  # it builds on this module
+
     if request.content_type != "application/json":
-        return _plain(415, "Callbacks must be sent as application/json.")
+        return plain_text(415, "Callbacks must be sent as application/json.")
     try:
         body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _plain(400, "The callback body is not valid JSON.")
-    if not isinstance(body, dict) or body.get("output") not in app.callback_outputs:
-        return _plain(400, "This dashboard has no such callback.")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return plain_text(400, "The callback body is not valid JSON.")
+    callbacks = built_app(dashboard.slug).app.callback_map
+    output = body.get("output") if isinstance(body, dict) else None
+    if not isinstance(output, str) or "callback" not in callbacks.get(output, {}):
+        return plain_text(400, "This dashboard has no such callback.")
     inputs, state = body.get("inputs", []), body.get("state", [])
-    if not (_well_formed(inputs) and _well_formed(state)):
-        return _plain(400, "The callback's inputs are malformed.")
-    items = [*inputs, *state]
+    expected = callbacks[output]
+    if not (
+        _well_formed(inputs)
+        and _well_formed(state)
+        and len(inputs) == len(expected["inputs"])
+        and len(state) == len(expected["state"])
+        and _outputs_match(body.get("outputs"), output)
+    ):
+        return plain_text(400, "The callback's inputs or outputs do not match the dashboard.")
     # Parameters are checked against the dashboard's spec; an empty choice is
     # left to the dashboard, which tells the user what to pick.
-    for item in items:
-        if (
-            not isinstance(item, dict)
-            or item["id"] not in params
-            or item["property"] != params[item["id"]].prop
-        ):
-            continue
-        if item.get("value") in (None, "", []):
+    params = {p.name: p for p in dashboard.params}
+    for item in [*inputs, *state]:
+        param = params.get(item["id"]) if isinstance(item, dict) and isinstance(item["id"], str) else None
+        if param is None or item["property"] != param.prop or item.get("value") in (None, "", []):
             continue
         try:
-            params[item["id"]].clean(item["value"])
+            param.clean(item["value"])
         except ParamError as error:
-            return _plain(400, f"Bad parameter {error}")
+            return plain_text(400, f"Bad parameter {error}")
     return None
 
 
@@ -148,9 +145,28 @@ def _well_formed(items) -> bool:
     def item_ok(item) -> bool:
         if isinstance(item, list):
             return all(item_ok(i) for i in item)
-        return isinstance(item, dict) and "id" in item and isinstance(item.get("property"), str)
+        return (
+            isinstance(item, dict)
+            and isinstance(item.get("id"), (str, dict))
+            and isinstance(item.get("property"), str)
+        )
 
     return isinstance(items, list) and all(item_ok(i) for i in items)
+
+
+def _outputs_match(outputs, output: str) -> bool:
+    """dash-renderer's `outputs` names exactly the outputs of the callback's key."""
+    if outputs is None:
+        return True
+    multi = output.startswith("..")
+    names = output[2:-2].split("...") if multi else [output]
+    given = outputs if multi else [outputs]
+    if not isinstance(given, list) or len(given) != len(names):
+        return False
+    return all(
+        isinstance(o, dict) and f"{o.get('id')}.{o.get('property')}" == name
+        for o, name in zip(given, names, strict=True)
+    )
 
 
 def dash_view_decorator(view: Callable, **route) -> Callable:
@@ -160,13 +176,14 @@ def dash_view_decorator(view: Callable, **route) -> Callable:
 
     @functools.wraps(view)
     def guarded(request: HttpRequest, *args, ident: str, **kwargs) -> HttpResponse:
+        # Signed in first: an anonymous caller learns nothing, not even which slugs exist.
+        if not request.user.is_authenticated:
+            return plain_text(401, "Sign in to use this dashboard.")
         dashboard = registry.get(ident)
         if dashboard is None:
-            return _plain(404, "No such dashboard.")
-        if not request.user.is_authenticated:
-            return _plain(401, "Sign in to use this dashboard.")
+            return plain_text(404, "No such dashboard.")
         if not can_view(user=request.user, dashboard=dashboard):
-            return _plain(403, "You do not have access to this dashboard.")
+            return plain_text(403, "You do not have access to this dashboard.")
         if is_update:
             refusal = _refuse_callback(request, dashboard)
             if refusal:

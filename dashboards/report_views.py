@@ -15,15 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboards import registry, spec
 from dashboards.access import can_view
+from dashboards.integration import plain_text
 from dashboards.models import Dashboard, Report
-from dashboards.selectors import report_get_for_user, report_list_for_user
+from dashboards.selectors import default_report_for_user, report_get_for_user, report_list_for_user
 from dashboards.services import report_default_set, report_delete, report_rename, report_save
-from dashboards.views import bad_params, csv_response, dashboard_or_404, plain, render_dashboard
+from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(fallback)
 
@@ -68,7 +71,7 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = report_list_for_user(user=request.user).order_by("dashboard__title", "name")
+    reports = report_list_for_user(user=request.user).order_by("dashboard__title", "dashboard_id", "name")
     groups = [(dashboard, list(items)) for dashboard, items in groupby(reports, key=lambda r: r.dashboard)]
     return render(request, "dashboards/reports.html", {"groups": groups})
 
@@ -78,23 +81,30 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_open(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_get_for_user(user=request.user, pk=pk)
     dashboard = registry.get(report.dashboard.slug)
-    return render_dashboard(
-        request, dashboard=dashboard, params=dashboard.clean(report.params), report=report
-    )
+    try:
+        params = dashboard.clean(report.params)
+    except spec.ParamError as error:  # saved before the dashboard changed
+        return bad_params(request, dashboard, error)
+    default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
+    return render_dashboard(request, dashboard=dashboard, params=params, report=report, default=default)
 
 
 @require_GET
 def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
-        return plain(401, "Sign in to export data.")
+        return plain_text(401, "Sign in to export data.")
     try:
         report = report_get_for_user(user=request.user, pk=pk)
     except Http404:
-        return plain(404, "No such report.")
+        return plain_text(404, "No such report.")
     except PermissionDenied:
-        return plain(403, "You do not have access to this report's dashboard.")
+        return plain_text(403, "You do not have access to this report's dashboard.")
     dashboard = registry.get(report.dashboard.slug)
-    return csv_response(request, dashboard=dashboard, params=dashboard.clean(report.params), report=report)
+    try:
+        params = dashboard.clean(report.params)
+    except spec.ParamError as error:
+        return plain_text(400, f"This report's parameters no longer fit the dashboard: {error}")
+    return csv_response(request, dashboard=dashboard, params=params, report=report)
 
 
 @login_required

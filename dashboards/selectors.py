@@ -51,17 +51,20 @@ def report_list_for_user(*, user: AbstractBaseUser, dashboard_slug: str | None =
 
 
 def report_get_for_user(*, user: AbstractBaseUser, pk: int) -> Report:
-    """The report, if the user may open it: 404 when it is not theirs to see, 403 without the dashboard."""
+    """The report, if the user may open it.
+
+    404 when it is not theirs to see (or its dashboard is not, for a report shared
+    with them); 403 for their own report on a dashboard they lost access to.
+    """
     report = Report.objects.select_related("dashboard", "owner").filter(pk=pk).first()
-    if (
-        report is None
-        or not Report.objects.filter(pk=pk, owner=user).exists()
-        and not _shared_with(report, user)
-    ):
+    own = report is not None and report.owner_id == user.pk
+    if report is None or not (own or _shared_with(report, user)):
         raise Http404("No such report.")
     dashboard = registry.get(report.dashboard.slug)
     if dashboard is None or not can_view(user=user, dashboard=dashboard):
-        raise PermissionDenied("You no longer have access to this report's dashboard.")
+        if own:
+            raise PermissionDenied("You no longer have access to this report's dashboard.")
+        raise Http404("No such report.")
     return report
 
 

@@ -16,18 +16,23 @@ _synced = False
 
 
 @transaction.atomic
-def dashboards_sync() -> None:
+def dashboards_sync(*, mark_missing: bool = True) -> None:
     """Mirror the dashboards defined in code into the database.
 
-    New modules get a row; a module that disappeared is marked unavailable and
-    keeps its grants.
+    New modules get a row and titles follow the code. With `mark_missing` (after
+    a migrate) a module that disappeared is marked unavailable and keeps its
+    grants; a running process does not, since during a rolling deploy an old
+    worker does not know the newest dashboards.
     """
     in_code = {d.slug: d for d in registry.all_dashboards()}
     Dashboard.objects.bulk_create(
         [Dashboard(slug=d.slug, title=d.title, category=d.category) for d in in_code.values()],
         ignore_conflicts=True,
     )
-    for row in Dashboard.objects.select_for_update():
+    rows = Dashboard.objects.select_for_update()
+    if not mark_missing:
+        rows = rows.filter(slug__in=in_code)
+    for row in rows:
         code = in_code.get(row.slug)
         wanted = (code.title, code.category, True) if code else (row.title, row.category, False)
         if (row.title, row.category, row.available) != wanted:
@@ -39,7 +44,7 @@ def dashboards_sync_once() -> None:
     """Sync on the first permission check of each process (its start-up)."""
     global _synced
     if not _synced:
-        dashboards_sync()
+        dashboards_sync(mark_missing=False)
         _synced = True
 
 
@@ -211,6 +216,7 @@ def report_delete(*, report: Report, request: HttpRequest | None = None) -> None
 @transaction.atomic
 def report_default_set(*, user: AbstractBaseUser, report: Report | None, dashboard: Dashboard) -> None:
     """Make `report` the user's default for `dashboard` (None: back to the dashboard's defaults)."""
-    DefaultReport.objects.filter(user=user, dashboard=dashboard).delete()
-    if report is not None:
-        DefaultReport.objects.create(user=user, dashboard=dashboard, report=report)
+    if report is None:
+        DefaultReport.objects.filter(user=user, dashboard=dashboard).delete()
+    else:
+        DefaultReport.objects.update_or_create(user=user, dashboard=dashboard, defaults={"report": report})

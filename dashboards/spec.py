@@ -90,6 +90,9 @@ class Date(Param):
             value = value.date()
         if isinstance(value, str):
             try:
+                # A date, or the midnight a date picker may append to it.
+                if len(value) > 10 and value[10:] not in ("T00:00:00", "T00:00:00.000", " 00:00:00"):
+                    raise ValueError
                 value = dt.date.fromisoformat(value[:10])
             except ValueError:
                 raise ParamError(self.name, f"{value!r} is not a date (YYYY-MM-DD)") from None

@@ -24,6 +24,7 @@ from django_plotly_dash.util import store_initial_arguments
 from dashboards import registry, spec
 from dashboards.access import can_view
 from dashboards.exports import csv_chunks
+from dashboards.integration import plain_text
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, Report
 from dashboards.selectors import (
     category_list_for_user,
@@ -76,6 +77,7 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "dashboards/forbidden.html", {"dashboard": dashboard, "pending": pending}, status=403
         )
+    default = default_report_for_user(user=request.user, dashboard_slug=slug)
     report = None
     if request.GET:
         try:
@@ -83,13 +85,22 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         except spec.ParamError as error:
             return bad_params(request, dashboard, error)
     else:
-        report = default_report_for_user(user=request.user, dashboard_slug=slug)
-        params = dashboard.clean(report.params if report else {})
-    return render_dashboard(request, dashboard=dashboard, params=params, report=report)
+        report = default
+        try:
+            params = dashboard.clean(default.params if default else {})
+        except spec.ParamError:
+            # A default saved before the dashboard changed: open with its own defaults.
+            report, params = None, dashboard.clean({})
+    return render_dashboard(request, dashboard=dashboard, params=params, report=report, default=default)
 
 
 def render_dashboard(
-    request: HttpRequest, *, dashboard: spec.Dashboard, params: dict[str, Any], report: Report | None
+    request: HttpRequest,
+    *,
+    dashboard: spec.Dashboard,
+    params: dict[str, Any],
+    report: Report | None,
+    default: Report | None,
 ) -> HttpResponse:
     """The dashboard page, its Dash app started in the state of `params`."""
     as_json = dashboard.to_json(params)
@@ -106,7 +117,6 @@ def render_dashboard(
     )
     query = urlencode(dashboard.to_query(params))
     reports = list(report_list_for_user(user=request.user, dashboard_slug=dashboard.slug))
-    default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
     return render(
         request,
         "dashboards/dashboard.html",
@@ -136,10 +146,6 @@ def request_access(request: HttpRequest, slug: str) -> HttpResponse:
         access_request_create(user=request.user, dashboard=row, request=request)
         messages.success(request, f"Access to {dashboard.title} requested. An administrator will review it.")
     return redirect("dashboard", slug=slug)
-
-
-def plain(status: int, message: str) -> HttpResponse:
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def csv_response(
@@ -182,17 +188,17 @@ async def _in_threads(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 @require_GET
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     # Plain-text refusals: a download link must never save a login page as CSV.
+    if not request.user.is_authenticated:
+        return plain_text(401, "Sign in to export data.")
     dashboard = registry.get(slug)
     if dashboard is None:
-        return plain(404, "No such dashboard.")
-    if not request.user.is_authenticated:
-        return plain(401, "Sign in to export data.")
+        return plain_text(404, "No such dashboard.")
     if not can_view(user=request.user, dashboard=dashboard):
-        return plain(403, "You do not have access to this dashboard.")
+        return plain_text(403, "You do not have access to this dashboard.")
     try:
         params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:
-        return plain(400, f"Bad parameter {error}")
+        return plain_text(400, f"Bad parameter {error}")
     return csv_response(request, dashboard=dashboard, params=params)
 
 

@@ -108,7 +108,9 @@ SQLITE_DIR = BASE_DIR / "var"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{SQLITE_DIR / 'dashengine.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # Persistent connections are not reused under ASGI (each sync view runs in
+        # a thread of its own), so by default every request closes its own.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -133,9 +135,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Without Redis, sessions live in the database so that a runserver reload
-    # does not log everybody out.
+    # Without Redis, a file cache: unlike a per-process memory cache it is
+    # shared by every worker and by management commands on this machine, so a
+    # revoked grant and a permalink's parameters reach them all.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        }
+    }
+    # Sessions live in the database so that a runserver reload does not log
+    # everybody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

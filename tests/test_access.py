@@ -144,3 +144,45 @@ def test_the_permission_decision_costs_one_query_then_none(sales, django_assert_
     again = get_user_model().objects.get(pk=sales.pk)  # a new request: no per-object memo
     with django_assert_num_queries(0):
         assert can_view(user=again, dashboard=stock_spec)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"output": ["..prices.figure.."]},
+        {"inputs": [{"id": ["tickers"], "property": "value", "value": ["AAPL"]}]},
+        {"inputs": []},
+        {"outputs": [{"id": "prices", "property": "figure"}]},
+    ],
+)
+def test_callbacks_that_do_not_match_the_dashboard_get_400(sales_client, change):
+    body = {**stock_callback(sales_client), **change}
+    assert post_callback(sales_client, body).status_code == 400
+
+
+def test_a_deeply_nested_callback_body_gets_400(sales_client):
+    raw = b"[" * 100_000
+    response = sales_client.post(APP + "_dash-update-component", raw, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_forged_initial_arguments_id_falls_back_to_the_defaults(sales_client):
+    from django.core.cache import cache
+
+    cache.set("not-arguments", "ok", 60)
+    response = sales_client.get(APP + "initial/not-arguments/_dash-layout")
+    assert response.status_code == 200
+    assert b'"AAPL"' in response.content
+
+
+def test_anonymous_callers_learn_nothing_about_which_dashboards_exist(client, db):
+    assert client.get("/django_plotly_dash/app/no-such/_dash-layout").status_code == 401
+    assert client.get("/dashboards/no-such/export.csv").status_code == 401
+
+
+def test_a_running_process_does_not_mark_unknown_dashboards_unavailable(stocktoday):
+    Dashboard.objects.create(slug="newer", title="From a newer release")
+    dashboards_sync(mark_missing=False)
+    assert Dashboard.objects.get(slug="newer").available
+    dashboards_sync()  # after a migrate
+    assert not Dashboard.objects.get(slug="newer").available

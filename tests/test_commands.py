@@ -74,3 +74,9 @@ def test_audit_events_are_append_only(db):
     event.dashboard = "changed"
     with pytest.raises(ValueError):
         event.save()
+
+
+def test_revoking_a_grant_that_does_not_exist_says_so(cast):
+    out = run("grant_dashboard", "stocktoday", "--group", "Marketing", "--revoke")
+    assert "was not granted to group Marketing; nothing changed" in out
+    assert not AuditEvent.objects.filter(params__to="group:Marketing").exists()

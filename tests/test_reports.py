@@ -127,7 +127,7 @@ def test_who_may_open_a_report(cast):
     assert colleague.get(f"/reports/{ids['groups']}/").status_code == 200
     assert colleague.get(f"/reports/{ids['private']}/").status_code == 404
     # Shared with everyone who can open the dashboard: not with those who cannot.
-    assert login(cast, "marketing").get(f"/reports/{ids['everyone']}/").status_code == 403
+    assert login(cast, "marketing").get(f"/reports/{ids['everyone']}/").status_code == 404
     assert alice.get("/reports/999999/").status_code == 404
 
 
@@ -194,3 +194,17 @@ def test_the_reports_page_lists_mine_and_shared_ones_by_dashboard(cast):
     html = alice.get("/reports/").content.decode()
     assert "Stock Today" in html
     assert "Shared" in html and "Mine" in html
+
+
+def test_a_report_saved_before_the_dashboard_changed_gets_400_not_500(sales_client, sales):
+    save(sales_client)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(params={"tickers": ["DELISTED"]})
+    response = sales_client.get(f"/reports/{report.pk}/")
+    assert response.status_code == 400
+    assert "tickers" in response.content.decode()
+    assert sales_client.get(f"/reports/{report.pk}/export.csv").status_code == 400
+    # As a default it is passed over: the dashboard opens with its own defaults.
+    sales_client.post("/dashboards/stocktoday/default-report/", {"report": report.pk})
+    html = sales_client.get("/dashboards/stocktoday/").content.decode()
+    assert app_state(sales_client, html)["tickers.value"] == ["AAPL"]

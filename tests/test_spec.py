@@ -25,6 +25,7 @@ def test_it_accepts_iso_dates_and_datetimes_from_date_pickers():
         ({"tickers": []}, "tickers"),
         ({"tickers": 3}, "tickers"),
         ({"start": "yesterday"}, "start"),
+        ({"start": "2010-01-04garbage"}, "start"),
         ({"start": "2001-01-01"}, "start"),
         ({"end": 20100101}, "end"),
     ],

@@ -40,9 +40,10 @@ class Command(BaseCommand):
                 raise CommandError(f"No user {user!r}.") from None
             target = f"user {user}"
         if not everyone:
-            if revoke:
-                grant_remove(dashboard=dashboard, **found)
-            else:
+            if revoke and not grant_remove(dashboard=dashboard, **found):
+                self.stdout.write(f"{dashboard.slug} was not granted to {target}; nothing changed.")
+                return
+            if not revoke:
                 grant_add(dashboard=dashboard, **found)
         verb = "Revoked" if revoke else "Granted"
         self.stdout.write(
