@@ -62,7 +62,10 @@ test: lint check test-sqlite
 # Benchmarks (not tests): numbers for docs/BENCHMARKS.md.
 bench: $(VENV)/.installed
 	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/export.py --repeat 3
+	$(PY) bench/side_by_side.py --duration 5 --repeat 3
+	$(PY) bench/scale.py --counts 5 50 200
 
 requirements: $(PY)
 	$(PY) -m pip install --quiet pip-tools
