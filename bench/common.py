@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -66,7 +67,10 @@ def server(args: list[str], *, env: dict[str, str], ready_url: str, timeout: flo
     Yields (process, seconds it took to answer its first request).
     """
     started = time.monotonic()
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads would fill up and stall the server.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the server stops
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log = log
     try:
         while True:
             try:
@@ -74,7 +78,7 @@ def server(args: list[str], *, env: dict[str, str], ready_url: str, timeout: flo
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()[-3000:]) from None
+                    raise RuntimeError(log_tail(process)) from None
                 if time.monotonic() - started > timeout:
                     raise TimeoutError(ready_url) from None
                 time.sleep(0.05)
@@ -85,6 +89,14 @@ def server(args: list[str], *, env: dict[str, str], ready_url: str, timeout: flo
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+
+
+def log_tail(process: subprocess.Popen, chars: int = 3000) -> str:
+    """The end of what a server started by `server()` has printed."""
+    process.log.flush()
+    process.log.seek(0)
+    return process.log.read().decode(errors="replace")[-chars:]
 
 
 def process_tree(pid: int) -> list[int]:

@@ -32,7 +32,6 @@ Prints a Markdown table and writes it as JSON to bench/results/side_by_side.json
 from __future__ import annotations
 
 import argparse
-import collections
 import datetime as dt
 import html
 import http.client
@@ -43,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -59,6 +57,7 @@ from bench.common import (  # noqa: E402
     ROOT,
     Session,
     free_port,
+    log_tail,
     portal_env,
     prepare_portal,
     procfile_web,
@@ -397,23 +396,10 @@ def side_process(side: str, setup: Setup, port: int, workers: int):
     return portal_command(port, workers), env, headers, ready
 
 
-def drain(process: subprocess.Popen) -> collections.deque[str]:
-    """Keep reading the server's stderr (its last lines): a full pipe would stop the workers."""
-    lines: collections.deque[str] = collections.deque(maxlen=50)
-
-    def read() -> None:
-        for line in process.stderr:
-            lines.append(line.decode(errors="replace"))
-
-    threading.Thread(target=read, daemon=True).start()
-    return lines
-
-
 def measure_side(side: str, setup: Setup, args) -> dict:
     port = free_port()
     command, env, headers, ready = side_process(side, setup, port, args.workers)
     with server(command, env=env, ready_url=ready, timeout=START_TIMEOUT) as (process, cold_start):
-        log = drain(process)
         try:
             browser = Browser(port, headers)
             endpoints = {}
@@ -434,9 +420,7 @@ def measure_side(side: str, setup: Setup, args) -> dict:
             rss = statistics.mean(rss_kib(pid) for pid in workers) / 1024
             browser.close()
         except Exception as error:
-            raise RuntimeError(
-                f"{side}: {error}\nserver stderr, last lines:\n{''.join(log)[-2000:]}"
-            ) from error
+            raise RuntimeError(f"{side}: {error}\nserver log, last lines:\n{log_tail(process)}") from error
     return {
         "endpoints": endpoints,
         "cold_start_s": cold_start,

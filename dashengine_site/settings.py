@@ -5,7 +5,6 @@ developer's machine; production must set `DJANGO_SECRET_KEY` and turn debug off.
 """
 
 import os
-import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,6 +84,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "dashengine_site.urls"
+# Threads per web worker that run HTTP requests (asgi.py).
+WEB_THREADS = env_int("WEB_THREADS", 4)
 WSGI_APPLICATION = "dashengine_site.wsgi.application"
 ASGI_APPLICATION = "dashengine_site.asgi.application"
 
@@ -108,9 +109,9 @@ SQLITE_DIR = BASE_DIR / "var"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{SQLITE_DIR / 'dashengine.sqlite3'}"),
-        # Persistent connections are not reused under ASGI (each sync view runs in
-        # a thread of its own), so by default every request closes its own.
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # HTTP requests run in a fixed pool of threads (see asgi.py), each of
+        # which keeps its connection open this many seconds.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -206,9 +207,6 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not STATIC_ROOT.exis
 WHITENOISE_AUTOREFRESH = DEBUG
 # Dash's bundles live under a path that names the dash and plotly versions.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"/dash-bundles/"
-# Under ASGI, Django reads WhiteNoise's file iterators in a worker thread and
-# warns on every static file; the files are served correctly.
-warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 # --- django-plotly-dash -------------------------------------------------------
 PLOTLY_DASH = {

@@ -54,6 +54,11 @@ async def asgi_get(path: str, cookie: bytes) -> list[dict]:
         "path": path,
         "query_string": b"tickers=AAPL&tickers=IBM",
         "headers": [(b"host", b"localhost"), (b"cookie", cookie)],
+        "http_version": "1.1",
+        "scheme": "http",
+        "root_path": "",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 50000),
     }
     communicator = ApplicationCommunicator(application, scope)
     await communicator.send_input({"type": "http.request", "body": b""})

@@ -89,16 +89,3 @@ def test_large_frames_are_written_a_chunk_at_a_time():
     chunks = list(csv_chunks(frame, chunk_rows=3))
     assert len(chunks) == 1 + 4  # header and four chunks
     assert pd.read_csv(io.StringIO("".join(chunks)))["i"].tolist() == list(range(10))
-
-
-def test_under_asgi_the_export_is_an_async_stream(sales):
-    # Django reads a plain iterator to its end before sending it over ASGI.
-    from django.test import AsyncRequestFactory
-
-    from dashboards.views import export_csv
-
-    request = AsyncRequestFactory().get("/dashboards/stocktoday/export.csv", {"tickers": "IBM"})
-    request.user = sales
-    response = export_csv(request, "stocktoday")
-    assert response.status_code == 200
-    assert response.is_async
