@@ -54,7 +54,6 @@ from bench.side_by_side import (  # noqa: E402
     REDIS_URL,
     START_TIMEOUT,
     Request,
-    drain,
     plain_command,
     portal_command,
     portal_setup,
@@ -185,7 +184,6 @@ def portal_figures(env: dict[str, str], headers: dict[str, str], last_slug: str,
         process,
         healthz,
     ):
-        drain(process)
         gallery_start = first_200(urllib.request.Request(f"{base}/", headers=headers), started)
         # Every synthetic dashboard is really served: the last one's page answers.
         first_200(urllib.request.Request(f"{base}/dashboards/{last_slug}/", headers=headers), started)

@@ -9,7 +9,9 @@ permission check.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
+import sys
 from collections.abc import Callable
 
 from dash import Input, Output, dcc, html
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django_plotly_dash import DjangoDash
+from django_plotly_dash import DjangoDash, dash_wrapper
 from django_plotly_dash.dash_wrapper import WrappedDash
 
 from dashboards import registry
@@ -45,6 +47,22 @@ class PortalWrappedDash(WrappedDash):
         # dash 4.4.1 signs its page config with `server.secret_key`; the pseudo
         # Flask server of django-plotly-dash only holds DEBUG.
         self.server.config["SECRET_KEY"] = settings.SECRET_KEY
+
+
+class _CallerOnlyInspect:
+    """`inspect` for django-plotly-dash, whose DjangoDash.__init__ calls
+    `inspect.stack()` only to find its caller's module: the full stack reads the
+    source of every frame (seconds at start-up with hundreds of dashboards)."""
+
+    def __getattr__(self, name):
+        return getattr(inspect, name)
+
+    @staticmethod
+    def stack(context: int = 1):
+        return [None, (sys._getframe(2),)]  # [stack(), DjangoDash.__init__'s caller]
+
+
+dash_wrapper.inspect = _CallerOnlyInspect()
 
 
 class PortalDash(DjangoDash):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -31,6 +33,12 @@ from dashboards.selectors import (
 from dashboards.services import access_request_create, audit_record
 
 
+@functools.cache
+def gallery_card(slug: str) -> str:
+    """A dashboard's card, rendered once per process: it is the same for every user."""
+    return render_to_string("dashboards/_card.html", {"d": registry.get(slug)})
+
+
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -42,6 +50,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         "dashboards/gallery.html",
         {
             "dashboards": dashboards,
+            "cards": [gallery_card(d.slug) for d in dashboards],
             "categories": category_list_for_user(user=request.user),
             "category": category,
             "query": query,
