@@ -14,6 +14,20 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def read_env_file(path: Path) -> None:
+    """`NAME=value` lines of a git-ignored `.env`, for a developer's shell; the real
+    environment always wins (`cp .env.example .env` gives a development setup)."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#"):
+            os.environ.setdefault(name.strip(), value.strip())
+
+
+read_env_file(Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env")))
+
+
 def env_str(name: str, default: str = "") -> str:
     # An empty variable counts as unset, as in `.env.example`.
     return os.environ.get(name) or default

@@ -18,6 +18,7 @@ PRODUCTION = {
 
 def run(*args, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "HSTS"))}
+    base["DJANGO_ENV_FILE"] = "/nonexistent"  # a developer's .env stays out of it
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
     )
@@ -44,3 +45,24 @@ def test_every_variable_the_settings_read_is_documented():
     read = set(re.findall(r'env_\w+\("([A-Z_]+)"', settings_source))
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read <= documented, read - documented
+
+
+def test_a_dot_env_file_fills_in_what_the_environment_leaves_unset(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("# comment\nDJANGO_DEBUG=1\nDJANGO_ALLOWED_HOSTS=from-file.example\n")
+    code = "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+    result = run(
+        "-c",
+        f"import django; django.setup(); {code}",
+        DJANGO_ENV_FILE=str(env_file),
+        DJANGO_SETTINGS_MODULE="dashengine_site.settings",
+    )
+    assert result.stdout.strip() == "True ['from-file.example']", result.stderr
+    result = run(
+        "-c",
+        f"import django; django.setup(); {code}",
+        DJANGO_ENV_FILE=str(env_file),
+        DJANGO_SETTINGS_MODULE="dashengine_site.settings",
+        DJANGO_ALLOWED_HOSTS="real.example",
+    )
+    assert result.stdout.strip() == "True ['real.example']", result.stderr
