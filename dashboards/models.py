@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Dashboard(models.Model):
@@ -161,3 +162,21 @@ class DefaultReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} opens {self.dashboard} with {self.report}"
+
+
+class LivePoint(models.Model):
+    """A point published to a live dashboard; open pages receive it over a websocket."""
+
+    dashboard = models.SlugField(max_length=64)
+    series = models.CharField(max_length=64)
+    value = models.FloatField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["dashboard", "series", "-id"], name="live_point_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard}/{self.series} {self.value:g} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def to_json(self) -> dict:
+        return {"id": self.pk, "at": self.at.isoformat(), "value": self.value}

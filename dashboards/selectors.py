@@ -12,15 +12,17 @@ from dashboards.spec import Dashboard
 
 
 def dashboard_list_for_user(
-    *, user: AbstractBaseUser | AnonymousUser, category: str = "", query: str = ""
+    *, user: AbstractBaseUser | AnonymousUser, category: str = "", tag: str = "", query: str = ""
 ) -> list[Dashboard]:
-    """Dashboards the user may open, filtered by category and free text."""
+    """Dashboards the user may open, filtered by category, tag and free text, by category then title."""
     words = query.lower().split()
     found = []
     for dashboard in registry.all_dashboards():
         if not can_view(user=user, dashboard=dashboard):
             continue
         if category and dashboard.category != category:
+            continue
+        if tag and tag not in dashboard.tags:
             continue
         text = " ".join(
             [dashboard.title, dashboard.description, dashboard.category, *dashboard.features, *dashboard.tags]

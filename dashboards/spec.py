@@ -7,6 +7,7 @@ modules import it, and they also run as plain Dash apps (`examples/`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,32 @@ class MultiChoice(Param):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Number(Param):
+    """A number between `min` and `max` (a whole number when `integer`)."""
+
+    min: float
+    max: float
+    integer: bool = False
+
+    def clean(self, value: Any) -> float | int:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise ParamError(self.name, f"{value!r} is not a number") from None
+        # bool is an int to Python, never to a user.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise ParamError(self.name, "expected a number")
+        if not self.min <= value <= self.max:
+            raise ParamError(self.name, f"{value:g} is outside {self.min:g} to {self.max:g}")
+        if self.integer:
+            if value != int(value):
+                raise ParamError(self.name, f"{value:g} is not a whole number")
+            return int(value)
+        return float(value)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Date(Param):
     min: dt.date
     max: dt.date
@@ -120,6 +147,8 @@ class Dashboard:
     register_callbacks: Callable[[Any], None]
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    # New data reaches open pages without a reload (shown as a badge).
+    live: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -248,6 +277,24 @@ INDEX_STRING = """<!DOCTYPE html>
         border: 1px solid #24324d; border-radius: 10px; }
       .de-error { color: #ff8a8a; font-size: 13px; align-self: center; }
       .de-error:empty { display: none; }
+      /* Panels, tables and number inputs for dashboards that show more than charts. */
+      .de-panel { min-height: 0; min-width: 0; overflow: auto; background: #131c2e;
+        border: 1px solid #24324d; border-radius: 10px; padding: 12px 14px; }
+      .de-panel > h2 { margin: 0 0 8px; font-size: 13px; font-weight: 600; color: #8b97ad;
+        text-transform: uppercase; letter-spacing: .06em; }
+      .de-table { width: 100%; border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
+      .de-table th, .de-table td { padding: 6px 10px; border-bottom: 1px solid #24324d; text-align: right;
+        white-space: nowrap; }
+      .de-table th:first-child, .de-table td:first-child { text-align: left; }
+      .de-table th { color: #8b97ad; font-weight: 600; font-size: 12px; }
+      .de-input { height: 38px; width: 100%; background: #0f1829; color: #f3f6fb; font: inherit; font-weight: 600;
+        border: 1px solid #3a4b6e; border-radius: 8px; padding: 0 10px; }
+      .de-input:hover { border-color: #4d628c; }
+      .de-note { color: #aeb8ca; font-size: 13px; align-self: center; }
+      .de-note:empty { display: none; }
+      .de-warn { color: #1b1300; background: #ffb703; border-radius: 8px; padding: 6px 12px; font-size: 13px;
+        font-weight: 600; align-self: center; }
+      .de-warn:empty { display: none; }
     </style>
   </head>
   <body>

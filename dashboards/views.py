@@ -42,9 +42,10 @@ def gallery_card(slug: str) -> str:
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
-    category = request.GET.get("category", "")
+    category = request.GET.get("category", "")[:100]
+    tag = request.GET.get("tag", "")[:100]
     query = request.GET.get("q", "").strip()[:100]
-    dashboards = dashboard_list_for_user(user=request.user, category=category, query=query)
+    dashboards = dashboard_list_for_user(user=request.user, category=category, tag=tag, query=query)
     return render(
         request,
         "dashboards/gallery.html",
@@ -53,6 +54,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "cards": [gallery_card(d.slug) for d in dashboards],
             "categories": category_list_for_user(user=request.user),
             "category": category,
+            "tag": tag,
             "query": query,
         },
     )

@@ -1,3 +1,9 @@
-# Websocket routes. Live dashboards add their consumers here; each consumer
-# checks `dashboards.access.can_view` before it accepts a connection.
-websocket_urlpatterns: list = []
+"""Websocket routes. Each consumer checks `dashboards.access.can_view` before it accepts."""
+
+from django.urls import path
+
+from dashboards.consumers import LiveConsumer
+
+websocket_urlpatterns = [
+    path("ws/dashboards/<slug:slug>/live/", LiveConsumer.as_asgi()),
+]

@@ -102,3 +102,15 @@ def superuser(cast):
 def sales_client(client, sales):
     client.force_login(sales)
     return client
+
+
+@pytest.fixture
+def client_for(client, cast):
+    """`client_for(slug)`: a client signed in as alice, who is granted that dashboard."""
+
+    def make(slug: str):
+        grant_add(dashboard=Dashboard.objects.get(slug=slug), user=cast["alice"])
+        client.force_login(cast["alice"])
+        return client
+
+    return make

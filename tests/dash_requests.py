@@ -56,3 +56,38 @@ def dumps(body: dict[str, Any]) -> str:
 def server_callbacks(dependencies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The callbacks the browser sends to the server (not the clientside ones)."""
     return [d for d in dependencies if not d.get("clientside_function")]
+
+
+def app_url(slug: str) -> str:
+    return f"/django_plotly_dash/app/{slug}/"
+
+
+def portal_callback(client, slug: str, output: str | None = None, **values: Any) -> dict[str, Any]:
+    """Send one server callback of a dashboard through the portal, as a browser would.
+
+    Inputs and state start from the layout's initial values; `values` overrides
+    them by "id.property" (pass them as `**{"tickers.value": [...]}`). `output`
+    picks the callback by its output key when the dashboard has several.
+    Returns the parsed answer; fails the test on any status but 200.
+    """
+    response = portal_callback_response(client, slug, output, **values)
+    assert response.status_code == 200, response.content[:500]
+    return json.loads(response.content)["response"]
+
+
+def portal_callback_response(client, slug: str, output: str | None = None, **values: Any):
+    body = portal_callback_body(client, slug, output, **values)
+    return client.post(
+        app_url(slug) + "_dash-update-component", json.dumps(body), content_type="application/json"
+    )
+
+
+def portal_callback_body(client, slug: str, output: str | None = None, **values: Any) -> dict[str, Any]:
+    dependencies = server_callbacks(json.loads(client.get(app_url(slug) + "_dash-dependencies").content))
+    if output is None:
+        assert len(dependencies) == 1, [d["output"] for d in dependencies]
+        [dependency] = dependencies
+    else:
+        [dependency] = [d for d in dependencies if d["output"] == output]
+    initial = layout_values(json.loads(client.get(app_url(slug) + "_dash-layout").content))
+    return callback_body(dependency, {**initial, **values})

@@ -88,3 +88,19 @@ def test_its_query_count_does_not_grow_with_dashboards_or_grants(monkeypatch, cl
     with_50 = gallery_queries(50, monkeypatch, client, cast)
     assert with_5 == with_50
     assert with_50 <= 3  # session (without Redis), user, the permission decision
+
+
+def test_a_tag_link_narrows_the_gallery_and_can_be_cleared(client_for):
+    client = client_for("timeseries")
+    page = client.get("/?tag=live").content.decode()
+    assert "Business Metrics" in page and "Stock Today" not in page
+    assert 'href="/?tag=live"' in page  # the card's tag is a link
+    assert 'class="chip chip-tag" href="/?"' in page  # the active tag, and its way back
+    assert "Stock Today" in client.get("/?tag=stocks").content.decode()
+
+
+def test_only_live_dashboards_carry_the_live_badge(client_for):
+    client = client_for("timeseries")
+    page = client.get("/").content.decode()
+    assert page.count("badge-live") == 1
+    assert "badge-live" not in client.get("/?tag=stocks").content.decode()

@@ -1,0 +1,321 @@
+"""Time series: a daily business metric with resampling, rolling mean, year-over-year
+overlay and anomalies (rolling z-score), plus a live feed of new points.
+
+History is generated (seeded) for 2023-2025. Live points are published with
+`python manage.py publish_point <series> <value>`; the portal pushes them to
+every open page over a websocket (`/ws/dashboards/timeseries/live/`). The
+standalone run has no websocket and says so in the live panel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, dcc, html
+
+from dashboards.spec import Choice, Dashboard, Number, ParamError
+
+FIRST_DAY = dt.date(2023, 1, 1)
+LAST_DAY = dt.date(2025, 12, 31)
+
+# name -> (label, unit, level on the first day, yearly growth, how periods combine)
+SERIES = {
+    "signups": ("Sign-ups", "sign-ups", 420.0, 0.35, "sum"),
+    "revenue": ("Revenue", "USD", 18_500.0, 0.22, "sum"),
+    "active_users": ("Active users", "users", 9_800.0, 0.28, "mean"),
+}
+RESAMPLE = {"day": ("D", 364), "week": ("W-MON", 52), "month": ("MS", 12)}  # rule, periods in a year
+COLORS = {"value": "#4cc9f0", "rolling": "#ffb703", "year_before": "#7b61ff", "anomaly": "#ff6b6b"}
+LIVE_KEEP = 500  # points the live chart keeps
+
+
+@cache
+def history() -> pd.DataFrame:
+    """Daily values of every series: trend, weekly and yearly cycles, noise, a few incidents."""
+    rng = np.random.default_rng(20231)
+    days = pd.date_range(FIRST_DAY, LAST_DAY, freq="D")
+    t = np.arange(len(days)) / 365.25
+    weekday = days.day_of_week.to_numpy()
+    frames = []
+    for name, (_, _, level, growth, _) in SERIES.items():
+        weekly = np.where(weekday >= 5, 0.78, 1.0 + 0.04 * (weekday == 1))
+        yearly = 1 + 0.12 * np.sin(2 * np.pi * (days.day_of_year.to_numpy() - 80) / 365.25)
+        values = level * (1 + growth) ** t * weekly * yearly * rng.normal(1, 0.045, len(days))
+        # Incidents: outages and campaigns, a dozen per series.
+        for index in rng.choice(len(days), size=12, replace=False):
+            values[index] *= rng.choice([0.45, 0.6, 1.5, 1.8])
+        frames.append(pd.DataFrame({"date": days, "series": name, "value": values.round(0 if level > 1000 else 1)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def data(params: dict[str, Any]) -> pd.DataFrame:
+    """The series resampled, with its rolling mean, z-score, anomaly flag and the value a year before."""
+    _, _, _, _, how = SERIES[params["series"]]
+    rule, periods_per_year = RESAMPLE[params["resample"]]
+    rows = history()
+    values = rows.loc[rows["series"] == params["series"]].set_index("date")["value"]
+    if params["resample"] != "day":
+        values = values.resample(rule, label="left", closed="left").agg(how)
+        # A period cut short by the end of the data would look like a crash.
+        values = values.iloc[1:-1] if params["resample"] == "week" else values
+    frame = values.rename("value").reset_index()
+    window = params["window"]
+    previous = frame["value"].shift(1).rolling(window, min_periods=window)
+    frame["rolling_mean"] = frame["value"].rolling(window, min_periods=1).mean()
+    frame["zscore"] = ((frame["value"] - previous.mean()) / previous.std()).round(2)
+    frame["anomaly"] = frame["zscore"].abs() > params["threshold"]
+    frame["value_year_before"] = frame["value"].shift(periods_per_year)
+    frame.insert(1, "series", params["series"])
+    return frame
+
+
+def _figure(title: str, yaxis: str = "") -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_dark",
+        title={"text": title, "x": 0.02, "font": {"size": 15}},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        margin={"l": 56, "r": 16, "t": 40, "b": 36},
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        yaxis_title=yaxis,
+        hovermode="x unified",
+    )
+    return fig
+
+
+def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
+    label, unit, *_ = SERIES[params["series"]]
+    fig = _figure(f"{label} per {params['resample']}", unit)
+    if params["yoy"] == "on":
+        fig.add_trace(
+            go.Scatter(
+                x=frame["date"],
+                y=frame["value_year_before"],
+                name="A year before",
+                mode="lines",
+                line={"color": COLORS["year_before"], "width": 1.2, "dash": "dot"},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["date"], y=frame["value"], name=label, mode="lines", line={"color": COLORS["value"], "width": 1.4}
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["date"],
+            y=frame["rolling_mean"],
+            name=f"{params['window']}-{params['resample']} mean",
+            mode="lines",
+            line={"color": COLORS["rolling"], "width": 2},
+        )
+    )
+    anomalies = frame[frame["anomaly"]]
+    fig.add_trace(
+        go.Scatter(
+            x=anomalies["date"],
+            y=anomalies["value"],
+            name=f"Anomaly (|z| > {params['threshold']:g})",
+            mode="markers",
+            marker={"color": COLORS["anomaly"], "size": 8, "symbol": "circle-open", "line": {"width": 2}},
+            customdata=anomalies["zscore"],
+            hovertemplate="z = %{customdata}<extra>anomaly</extra>",
+        )
+    )
+    return fig
+
+
+def summary(frame: pd.DataFrame, params: dict[str, Any]) -> list[html.Span]:
+    label, unit, *_ = SERIES[params["series"]]
+    last = frame.iloc[-1]
+    stats = [html.Span([html.B("Latest"), f"{last['value']:,.0f} {unit} ({last['date']:%Y-%m-%d})"], className="de-stat")]
+    if pd.notna(last["value_year_before"]):
+        pct = (last["value"] / last["value_year_before"] - 1) * 100
+        stats.append(
+            html.Span(
+                [html.B("Year over year"), html.Span(f"{pct:+.1f}%", className="de-up" if pct >= 0 else "de-down")],
+                className="de-stat",
+                id="summary-yoy",
+            )
+        )
+    count = int(frame["anomaly"].sum())
+    stats.append(html.Span([html.B("Anomalies"), f"{count}"], className="de-stat", id="summary-anomalies"))
+    return stats
+
+
+# The live feed: a websocket to the portal pushes {"points": [...], "reset": bool}
+# into the `live-points` store; the chart is redrawn in the browser.
+LIVE_CONNECT_JS = """function (live, series) {
+    var dc = window.dash_clientside, old = window._dashengineLive;
+    if (old) { old.onclose = null; old.close(); window._dashengineLive = null; }
+    if (!live || live.length === 0) { return ["Live feed paused.", {points: [], reset: true}]; }
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    var socket = new WebSocket(scheme + "//" + window.location.host +
+        "/ws/dashboards/timeseries/live/?series=" + encodeURIComponent(series));
+    window._dashengineLive = socket;
+    socket.onopen = function () { dc.set_props("live-status", {children: "Live: connected, waiting for new points."}); };
+    socket.onmessage = function (event) { dc.set_props("live-points", {data: JSON.parse(event.data)}); };
+    socket.onclose = function (event) {
+        if (window._dashengineLive !== socket) { return; }
+        dc.set_props("live-status", {children: event.code === 4403
+            ? "Live feed refused: you may no longer open this dashboard."
+            : "Live feed unavailable: it needs the Dash Engine portal (reload to retry)."});
+    };
+    return ["Live: connecting…", {points: [], reset: true}];
+}"""
+
+LIVE_DRAW_JS = """function (message, figure) {
+    var dc = window.dash_clientside;
+    if (!message) { return [dc.no_update, dc.no_update]; }
+    var trace = figure.data[0], x = message.reset ? [] : (trace.x || []).slice(), y = message.reset ? [] : (trace.y || []).slice();
+    message.points.forEach(function (p) { x.push(p.at); y.push(p.value); });
+    x = x.slice(-%(keep)d); y = y.slice(-%(keep)d);
+    var status = "";
+    if (y.length) {
+        status = y.length + " point" + (y.length === 1 ? "" : "s") + ", last " +
+            Number(y[y.length - 1]).toLocaleString() + " at " + new Date(x[x.length - 1]).toLocaleTimeString() + ".";
+    }
+    return [Object.assign({}, figure, {data: [Object.assign({}, trace, {x: x, y: y})]}), status];
+}""" % {"keep": LIVE_KEEP}
+
+
+def live_figure() -> go.Figure:
+    fig = _figure("Live feed")
+    fig.add_trace(
+        go.Scatter(x=[], y=[], name="Live", mode="lines+markers", line={"color": COLORS["value"], "width": 1.5})
+    )
+    fig.update_layout(showlegend=False, hovermode="closest", uirevision="live")
+    return fig
+
+
+def layout(params: dict[str, Any]) -> html.Div:
+    def control(label: str, component: Any, width: str) -> html.Div:
+        return html.Div([html.Label(label, htmlFor=component.id), component], className="de-control", style={"width": width})
+
+    def dropdown(name: str, options: dict[str, str]) -> dcc.Dropdown:
+        return dcc.Dropdown(
+            id=name,
+            options=[{"label": label, "value": value} for value, label in options.items()],
+            value=params[name],
+            clearable=False,
+            searchable=False,
+        )
+
+    number = {"type": "number", "className": "de-input", "debounce": True}
+    return html.Div(
+        [
+            html.Div(
+                [
+                    control("Metric", dropdown("series", {k: v[0] for k, v in SERIES.items()}), "180px"),
+                    control("Per", dropdown("resample", {k: k.title() for k in RESAMPLE}), "120px"),
+                    control("Rolling window", dcc.Input(id="window", value=params["window"], min=2, max=90, step=1, **number), "130px"),
+                    control(
+                        "Anomaly |z| above",
+                        dcc.Input(id="threshold", value=params["threshold"], min=1.5, max=6, step=0.1, **number),
+                        "150px",
+                    ),
+                    control("Year before", dropdown("yoy", {"on": "Show", "off": "Hide"}), "120px"),
+                    control(
+                        "Live",
+                        dcc.Checklist(id="live", options=[{"label": " Live feed", "value": "on"}], value=["on"]),
+                        "110px",
+                    ),
+                    html.Div(id="message", className="de-error", role="alert"),
+                ],
+                className="de-controls",
+            ),
+            html.Div(id="summary", className="de-summary"),
+            html.Div(
+                [
+                    dcc.Graph(id="series-chart", className="de-chart", responsive=True, style={"height": "100%"}),
+                    html.Div(
+                        [
+                            html.Div(id="live-status", className="de-note", role="status"),
+                            html.Div(id="live-last", className="de-note"),
+                            dcc.Graph(
+                                id="live-chart",
+                                figure=live_figure(),
+                                responsive=True,
+                                style={"flex": "1", "minHeight": 0},
+                            ),
+                            dcc.Store(id="live-points"),
+                        ],
+                        className="de-chart",
+                        style={"display": "flex", "flexDirection": "column", "padding": "10px 4px 0 10px"},
+                    ),
+                ],
+                className="de-charts",
+                style={"gridTemplateColumns": "minmax(0, 2fr) minmax(0, 1fr)"},
+            ),
+        ],
+        className="de-root",
+    )
+
+
+def register_callbacks(app: Any) -> None:
+    @app.callback(
+        Output("series-chart", "figure"),
+        Output("summary", "children"),
+        Output("message", "children"),
+        Input("series", "value"),
+        Input("resample", "value"),
+        Input("window", "value"),
+        Input("threshold", "value"),
+        Input("yoy", "value"),
+    )
+    def update(series, resample, window, threshold, yoy):
+        try:
+            # A number box that is empty or out of its bounds sends None.
+            for name, value in (("window", window), ("threshold", threshold)):
+                if value is None:
+                    limits = dashboard.param(name)
+                    raise ParamError(name, f"enter a number from {limits.min:g} to {limits.max:g}")
+            params = dashboard.clean(
+                {"series": series, "resample": resample, "window": window, "threshold": threshold, "yoy": yoy}
+            )
+        except ParamError as error:
+            return _figure("No data"), [], str(error)
+        frame = data(params)
+        return series_figure(frame, params), summary(frame, params), ""
+
+    app.clientside_callback(
+        LIVE_CONNECT_JS,
+        Output("live-status", "children"),
+        Output("live-points", "data"),
+        Input("live", "value"),
+        Input("series", "value"),
+    )
+    app.clientside_callback(
+        LIVE_DRAW_JS,
+        Output("live-chart", "figure"),
+        Output("live-last", "children"),
+        Input("live-points", "data"),
+        State("live-chart", "figure"),
+    )
+
+
+dashboard = Dashboard(
+    slug="timeseries",
+    title="Business Metrics",
+    description="Daily sign-ups, revenue and active users with trends, year-over-year comparison, anomalies and a live feed.",
+    category="Operations",
+    features=("Day, week or month", "Anomalies by rolling z-score", "Live points without reload"),
+    tags=("time series", "anomalies", "live"),
+    live=True,
+    params=(
+        Choice(name="series", label="Metric", choices=tuple(SERIES), default="signups"),
+        Choice(name="resample", label="Per", choices=tuple(RESAMPLE), default="day"),
+        Number(name="window", label="Rolling window", min=2, max=90, integer=True, default=28),
+        Number(name="threshold", label="Anomaly threshold", min=1.5, max=6, default=3.0),
+        Choice(name="yoy", label="Year before", choices=("on", "off"), default="on"),
+    ),
+    data=data,
+    layout=layout,
+    register_callbacks=register_callbacks,
+)

@@ -1,0 +1,85 @@
+"""The websocket of live dashboards: `/ws/dashboards/<slug>/live/?series=<name>`."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
+from django.contrib.auth import get_user_model
+
+from dashboards.access import can_view
+from dashboards.live import group_name, live_dashboard, live_points_after, live_series_clean
+from dashboards.spec import ParamError
+
+REFUSED = 4403  # close code: not signed in, not granted, or no such live feed
+POLL_SECONDS = 1.0
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Sends the recent points of one series, then each new one.
+
+    The permission is the portal's `can_view`, checked before the handshake
+    is accepted and again, against a fresh user row, before each delivery: a
+    revoked grant or a deactivated account stops the feed.
+    """
+
+    group: str | None = None
+    last_id = 0
+
+    async def connect(self):
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            self.dashboard = live_dashboard(slug)
+            self.series = live_series_clean(dashboard=self.dashboard, series=(query.get("series") or [""])[-1])
+        except ParamError:
+            await self.close(code=REFUSED)
+            return
+        if not await database_sync_to_async(can_view)(user=self.scope["user"], dashboard=self.dashboard):
+            await self.close(code=REFUSED)
+            return
+        self.group = group_name(dashboard=slug, series=self.series)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        backlog = await database_sync_to_async(live_points_after)(dashboard=slug, series=self.series)
+        await self.deliver(backlog, reset=True)
+        if isinstance(self.channel_layer, InMemoryChannelLayer):
+            # Points published by another process never reach this layer.
+            self.poller = asyncio.create_task(self.poll())
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "poller", None):
+            self.poller.cancel()
+
+    async def receive_json(self, content, **kwargs):
+        """The feed is one-way; whatever a client sends is ignored."""
+
+    async def live_points(self, event):
+        await self.deliver(event["points"])
+
+    async def poll(self):
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            points = await database_sync_to_async(live_points_after)(
+                dashboard=self.dashboard.slug, series=self.series, after_id=self.last_id
+            )
+            await self.deliver(points)
+
+    async def deliver(self, points: list[dict], *, reset: bool = False):
+        points = [p for p in points if p["id"] > self.last_id]
+        if not points and not reset:
+            return
+        if not reset and not await database_sync_to_async(self.still_allowed)():
+            await self.close(code=REFUSED)
+            return
+        self.last_id = max([self.last_id, *(p["id"] for p in points)])
+        await self.send_json({"points": points, "reset": reset})
+
+    def still_allowed(self) -> bool:
+        user = get_user_model().objects.filter(pk=self.scope["user"].pk).first()
+        return user is not None and can_view(user=user, dashboard=self.dashboard)
