@@ -34,7 +34,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             self.dashboard = live_dashboard(slug)
-            self.series = live_series_clean(dashboard=self.dashboard, series=(query.get("series") or [""])[-1])
+            self.series = live_series_clean(
+                dashboard=self.dashboard, series=(query.get("series") or [""])[-1]
+            )
         except ParamError:
             await self.close(code=REFUSED)
             return

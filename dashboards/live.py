@@ -50,5 +50,7 @@ def live_point_publish(*, dashboard: str, series: str, value: float) -> LivePoin
 
 def live_points_after(*, dashboard: str, series: str, after_id: int = 0, limit: int = BACKLOG) -> list[dict]:
     """The newest points after `after_id` (at most `limit`), oldest first, as JSON."""
-    points = LivePoint.objects.filter(dashboard=dashboard, series=series, id__gt=after_id).order_by("-id")[:limit]
+    points = LivePoint.objects.filter(dashboard=dashboard, series=series, id__gt=after_id).order_by("-id")[
+        :limit
+    ]
     return [p.to_json() for p in reversed(points)]

@@ -142,7 +142,9 @@ def test_without_redis_a_point_written_by_another_process_still_arrives(alice, s
         assert (await feed.connect())[0]
         await feed.receive_json_from(timeout=5)
         # Another process saves the point; its in-memory layer cannot reach this one.
-        await database_sync_to_async(LivePoint.objects.create)(dashboard="timeseries", series="signups", value=7)
+        await database_sync_to_async(LivePoint.objects.create)(
+            dashboard="timeseries", series="signups", value=7
+        )
         pushed = await feed.receive_json_from(timeout=5)
         await feed.disconnect()
         return pushed

@@ -49,7 +49,9 @@ def history() -> pd.DataFrame:
         # Incidents: outages and campaigns, a dozen per series.
         for index in rng.choice(len(days), size=12, replace=False):
             values[index] *= rng.choice([0.45, 0.6, 1.5, 1.8])
-        frames.append(pd.DataFrame({"date": days, "series": name, "value": values.round(0 if level > 1000 else 1)}))
+        frames.append(
+            pd.DataFrame({"date": days, "series": name, "value": values.round(0 if level > 1000 else 1)})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -104,7 +106,11 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
         )
     fig.add_trace(
         go.Scatter(
-            x=frame["date"], y=frame["value"], name=label, mode="lines", line={"color": COLORS["value"], "width": 1.4}
+            x=frame["date"],
+            y=frame["value"],
+            name=label,
+            mode="lines",
+            line={"color": COLORS["value"], "width": 1.4},
         )
     )
     fig.add_trace(
@@ -134,12 +140,19 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
 def summary(frame: pd.DataFrame, params: dict[str, Any]) -> list[html.Span]:
     label, unit, *_ = SERIES[params["series"]]
     last = frame.iloc[-1]
-    stats = [html.Span([html.B("Latest"), f"{last['value']:,.0f} {unit} ({last['date']:%Y-%m-%d})"], className="de-stat")]
+    stats = [
+        html.Span(
+            [html.B("Latest"), f"{last['value']:,.0f} {unit} ({last['date']:%Y-%m-%d})"], className="de-stat"
+        )
+    ]
     if pd.notna(last["value_year_before"]):
         pct = (last["value"] / last["value_year_before"] - 1) * 100
         stats.append(
             html.Span(
-                [html.B("Year over year"), html.Span(f"{pct:+.1f}%", className="de-up" if pct >= 0 else "de-down")],
+                [
+                    html.B("Year over year"),
+                    html.Span(f"{pct:+.1f}%", className="de-up" if pct >= 0 else "de-down"),
+                ],
                 className="de-stat",
                 id="summary-yoy",
             )
@@ -175,20 +188,22 @@ LIVE_DRAW_JS = """function (message, figure) {
     if (!message) { return [dc.no_update, dc.no_update]; }
     var trace = figure.data[0], x = message.reset ? [] : (trace.x || []).slice(), y = message.reset ? [] : (trace.y || []).slice();
     message.points.forEach(function (p) { x.push(p.at); y.push(p.value); });
-    x = x.slice(-%(keep)d); y = y.slice(-%(keep)d);
+    x = x.slice(-KEEP); y = y.slice(-KEEP);
     var status = "";
     if (y.length) {
         status = y.length + " point" + (y.length === 1 ? "" : "s") + ", last " +
             Number(y[y.length - 1]).toLocaleString() + " at " + new Date(x[x.length - 1]).toLocaleTimeString() + ".";
     }
     return [Object.assign({}, figure, {data: [Object.assign({}, trace, {x: x, y: y})]}), status];
-}""" % {"keep": LIVE_KEEP}
+}""".replace("KEEP", str(LIVE_KEEP))
 
 
 def live_figure() -> go.Figure:
     fig = _figure("Live feed")
     fig.add_trace(
-        go.Scatter(x=[], y=[], name="Live", mode="lines+markers", line={"color": COLORS["value"], "width": 1.5})
+        go.Scatter(
+            x=[], y=[], name="Live", mode="lines+markers", line={"color": COLORS["value"], "width": 1.5}
+        )
     )
     fig.update_layout(showlegend=False, hovermode="closest", uirevision="live")
     return fig
@@ -196,7 +211,11 @@ def live_figure() -> go.Figure:
 
 def layout(params: dict[str, Any]) -> html.Div:
     def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div([html.Label(label, htmlFor=component.id), component], className="de-control", style={"width": width})
+        return html.Div(
+            [html.Label(label, htmlFor=component.id), component],
+            className="de-control",
+            style={"width": width},
+        )
 
     def dropdown(name: str, options: dict[str, str]) -> dcc.Dropdown:
         return dcc.Dropdown(
@@ -214,16 +233,24 @@ def layout(params: dict[str, Any]) -> html.Div:
                 [
                     control("Metric", dropdown("series", {k: v[0] for k, v in SERIES.items()}), "180px"),
                     control("Per", dropdown("resample", {k: k.title() for k in RESAMPLE}), "120px"),
-                    control("Rolling window", dcc.Input(id="window", value=params["window"], min=2, max=90, step=1, **number), "130px"),
+                    control(
+                        "Rolling window",
+                        dcc.Input(id="window", value=params["window"], min=2, max=90, step=1, **number),
+                        "130px",
+                    ),
                     control(
                         "Anomaly |z| above",
-                        dcc.Input(id="threshold", value=params["threshold"], min=1.5, max=6, step=0.1, **number),
+                        dcc.Input(
+                            id="threshold", value=params["threshold"], min=1.5, max=6, step=0.1, **number
+                        ),
                         "150px",
                     ),
                     control("Year before", dropdown("yoy", {"on": "Show", "off": "Hide"}), "120px"),
                     control(
                         "Live",
-                        dcc.Checklist(id="live", options=[{"label": " Live feed", "value": "on"}], value=["on"]),
+                        dcc.Checklist(
+                            id="live", options=[{"label": " Live feed", "value": "on"}], value=["on"]
+                        ),
                         "110px",
                     ),
                     html.Div(id="message", className="de-error", role="alert"),
@@ -233,7 +260,9 @@ def layout(params: dict[str, Any]) -> html.Div:
             html.Div(id="summary", className="de-summary"),
             html.Div(
                 [
-                    dcc.Graph(id="series-chart", className="de-chart", responsive=True, style={"height": "100%"}),
+                    dcc.Graph(
+                        id="series-chart", className="de-chart", responsive=True, style={"height": "100%"}
+                    ),
                     html.Div(
                         [
                             html.Div(id="live-status", className="de-note", role="status"),

@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("value", type=float)
         parser.add_argument("--dashboard", default="timeseries", help="slug of a live dashboard")
         parser.add_argument("--every", type=float, metavar="SECONDS", help="publish again every SECONDS")
-        parser.add_argument("--count", type=int, default=0, help="with --every: stop after this many (0: never)")
+        parser.add_argument(
+            "--count", type=int, default=0, help="with --every: stop after this many (0: never)"
+        )
 
     def handle(self, *args, series, value, dashboard, every, count, **options):
         if every is not None and every <= 0:
