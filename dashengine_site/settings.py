@@ -45,6 +45,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -263,3 +268,11 @@ LOGGING = {
 # --- Dashboards ---------------------------------------------------------------
 # Packages whose modules each declare one dashboard.
 DASHBOARD_PACKAGES = env_list("DASHBOARD_PACKAGES", "dashboards.catalogue")
+
+# Exchange Rates reads a Frankfurter-style API (e.g. https://api.frankfurter.app).
+# Empty: the offline snapshot in DATA_DIR, so development needs no network.
+EXCHANGE_RATES_URL = env_str("EXCHANGE_RATES_URL")
+EXCHANGE_RATES_TIMEOUT = env_float("EXCHANGE_RATES_TIMEOUT", 3.0)  # seconds per attempt
+EXCHANGE_RATES_RETRIES = env_int("EXCHANGE_RATES_RETRIES", 2)  # attempts after the first
+EXCHANGE_RATES_BACKOFF = env_float("EXCHANGE_RATES_BACKOFF", 0.5)  # seconds before the first retry, doubling
+EXCHANGE_RATES_TTL = env_float("EXCHANGE_RATES_TTL", 3600.0)  # seconds an answer is fresh

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 
 from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
@@ -114,3 +115,12 @@ def client_for(client, cast):
         return client
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_keys():
+    """Test runs on one machine share the cache (files or Redis) and repeat user ids:
+    each run keeps to its own keys."""
+    own = {name: {**conf, "KEY_PREFIX": f"test-{os.getpid()}"} for name, conf in settings.CACHES.items()}
+    with override_settings(CACHES=own):
+        yield
