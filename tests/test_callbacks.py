@@ -1,21 +1,12 @@
 """Callbacks through the portal, and the same callback in the standalone run."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
-import pytest
 from django.test import Client
 
 from tests.dash_requests import callback_body, layout_values, server_callbacks
 
 APP = "/django_plotly_dash/app/stocktoday/"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def stock_callback(client, **overrides):
@@ -76,70 +67,3 @@ def test_an_anonymous_callback_is_refused(client, sales):
     client.logout()
     response = post_callback(client, body)
     assert response.status_code == 401
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def standalone_url():
-    """examples/stocktoday.py under gunicorn in its own process, without Django settings."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "examples.stocktoday:server",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/_dash-layout", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def test_the_standalone_example_answers_the_same_callback_with_the_same_data(sales_client, standalone_url):
-    body = stock_callback(sales_client, **{"tickers.value": ["AAPL", "IBM"], "start.date": "2015-01-02"})
-    portal = json.loads(post_callback(sales_client, body).content)
-    request = urllib.request.Request(
-        standalone_url + "/_dash-update-component",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        plain = json.loads(answer.read())
-    for output in ("prices", "changes"):
-        assert portal["response"][output]["figure"]["data"] == plain["response"][output]["figure"]["data"]
-    assert portal["response"]["summary"] == plain["response"]["summary"]
-
-
-def test_the_standalone_example_imports_neither_django_nor_django_plotly_dash():
-    code = "import sys, examples.stocktoday; print(sorted(m for m in sys.modules if m.startswith('django')))"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"

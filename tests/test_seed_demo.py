@@ -47,3 +47,21 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
     assert not get_user_model().objects.exists()
     call_command("seed_demo", "--force")
     assert get_user_model().objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_each_demo_role_sees_a_different_gallery(settings, monkeypatch):
+    from dashboards.selectors import dashboard_list_for_user
+
+    settings.DEBUG = True
+    monkeypatch.setenv("DEMO_PASSWORD", "a-demo-password-1")
+    call_command("seed_demo")
+
+    def gallery(username):
+        user = get_user_model().objects.get(username=username)
+        return sorted(d.slug for d in dashboard_list_for_user(user=user))
+
+    assert gallery("sales") == ["funnel", "publicapi", "stocktoday"]
+    assert gallery("marketing") == ["abtest", "funnel", "timeseries"]
+    assert gallery("analyst") == ["abtest", "funnel", "publicapi", "stocktoday", "timeseries"]
+    assert gallery("viewer") == []

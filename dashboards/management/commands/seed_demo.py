@@ -23,9 +23,15 @@ USERS = {
     "marketing": (("Marketing",), False, False),
     "viewer": ((), False, False),
 }
-# dashboard slug -> groups granted; `viewer` gets nothing, so the roles differ.
+# dashboard slug -> groups granted; `viewer` gets nothing, so the roles differ:
+# sales sees markets and the funnel, marketing the funnel, experiments and
+# metrics, analysts everything.
 GRANTS = {
     "stocktoday": ("Sales", "Analysts"),
+    "publicapi": ("Sales", "Analysts"),
+    "funnel": ("Sales", "Marketing", "Analysts"),
+    "abtest": ("Marketing", "Analysts"),
+    "timeseries": ("Marketing", "Analysts"),
 }
 
 

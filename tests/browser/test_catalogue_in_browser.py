@@ -1,0 +1,94 @@
+"""Every dashboard opens in a browser with its charts drawn; the live feed arrives without reload."""
+
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from dashboards import registry
+from dashboards.live import live_point_publish
+from tests.browser.conftest import Visit
+
+pytestmark = pytest.mark.browser
+
+SLUGS = sorted(d.slug for d in registry.all_dashboards())
+
+
+def charts_drawn(frame) -> int:
+    """Plotly graphs in the frame with at least one trace drawn."""
+    return frame.locator(".js-plotly-plot").evaluate_all(
+        "graphs => graphs.filter(g => g.querySelector('.main-svg') && (g.data || []).length > 0).length"
+    )
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_dashboard_opens_with_its_charts_drawn(visit, live_cast, slug):
+    visit.log_in("admin")
+    visit.goto(f"/dashboards/{slug}/")
+    frame = visit.page.frame_locator("#dash-app")
+    frame.locator(".js-plotly-plot .main-svg").first.wait_for(state="attached")
+    graphs = frame.locator(".js-plotly-plot").count()
+    deadline = time.monotonic() + 20
+    while charts_drawn(frame) < graphs and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert charts_drawn(frame) == graphs >= 1
+    assert frame.locator(".de-error").inner_text() == ""
+    inner = frame.locator("body").evaluate(
+        "b => ({scroll: document.documentElement.scrollHeight, inner: window.innerHeight})"
+    )
+    assert inner["scroll"] <= inner["inner"], "the dashboard scrolls inside its frame"
+    assert visit.foreign_requests() == []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The portal's ASGI application (HTTP and websockets) under uvicorn, in this process."""
+    from dashengine_site.asgi import application
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def publish(value: float) -> None:
+    """As `manage.py publish_point` would, from a thread without Playwright's event loop."""
+    thread = threading.Thread(
+        target=live_point_publish, kwargs={"dashboard": "timeseries", "series": "signups", "value": value}
+    )
+    thread.start()
+    thread.join()
+
+
+def test_a_published_point_appears_in_the_open_page_without_reload(browser, asgi_server, live_cast):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    visit = Visit(page, asgi_server)
+    visit.log_in("admin")
+    visit.goto("/dashboards/timeseries/")
+    frame = page.frame_locator("#dash-app")
+    frame.get_by_text("Live: connected").wait_for()
+
+    publish(512)
+    frame.get_by_text("1 point, last 512").wait_for()
+    publish(530)
+    frame.get_by_text("2 points, last 530").wait_for()
+    assert frame.locator("#live-chart .scatterlayer .trace .point").count() == 2
+    assert page.url.endswith("/dashboards/timeseries/")  # no reload, no navigation
+    context.close()
