@@ -15,12 +15,18 @@ from dashboards import registry
 from tests.dash_requests import callback_body, layout_values, portal_callback_body, server_callbacks
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("[!_]*.py"))
+EXAMPLES = sorted(path.stem for path in (ROOT / "examples").glob("[!_]*.py"))  # module names
+
+
+def slug_of(module: str) -> str:
+    return module.replace("_", "-")
+
+
 PLAIN_ENV = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
 
 
 def test_every_dashboard_has_a_standalone_example():
-    assert sorted(d.slug for d in registry.all_dashboards()) == EXAMPLES
+    assert sorted(d.slug for d in registry.all_dashboards()) == sorted(slug_of(m) for m in EXAMPLES)
 
 
 def free_port() -> int:
@@ -66,7 +72,7 @@ def standalone(request):
                 if process.poll() is not None:
                     raise RuntimeError(process.stderr.read().decode()) from None
                 time.sleep(0.2)
-        yield request.param, url
+        yield slug_of(request.param), url
     finally:
         process.terminate()
         process.wait(timeout=10)
