@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from dashboards import registry
-from dashboards.models import Report
+from dashboards.models import Dashboard, Report
+from dashboards.services import grant_add
 from tests.dash_requests import callback_body, layout_values, server_callbacks
 
 KINDS = [
@@ -93,7 +95,6 @@ def client_for(kind: str, cast) -> Client:
 @pytest.fixture
 def opened_to_everyone(cast):
     """A second world in which Stock Today is open to every signed-in user, and viewer relies on that."""
-    from dashboards.models import Dashboard
     from dashboards.services import dashboard_open_to_all_set
 
     for row in Dashboard.objects.all():
@@ -109,6 +110,10 @@ def is_refusal(response, *, page: bool) -> bool:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("slug", [d.slug for d in registry.all_dashboards()])
 def test_the_matrix_has_no_leaks(kind, slug, cast, request):
+    # Each dashboard granted as the cast has Stock Today: to the group Sales and to alice.
+    row = Dashboard.objects.get(slug=slug)
+    grant_add(dashboard=row, group=Group.objects.get(name="Sales"))
+    grant_add(dashboard=row, user=cast["alice"])
     admin = Client()
     admin.force_login(cast["admin"])
     endpoints = discover_endpoints(admin, slug)
