@@ -165,8 +165,8 @@ else:
         }
     }
     # Sessions live in the database so that a runserver reload does not log
-    # everybody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # everybody out, and are read from the file cache (a query less per request).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -179,7 +179,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # Refuses logins of a locked-out (username, address) pair before checking passwords.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the signed-in user read from the cache on each request.
+    "accounts.backends.CachedModelBackend",
 ]
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one
 # username from one address, that pair waits LOGIN_COOLOFF_MINUTES.
