@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 import time
 import urllib.error
@@ -25,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
 
 KEEP_LAST_GOOD = 7 * 24 * 3600  # seconds a good answer is kept for bad days
 
@@ -162,7 +165,8 @@ class JsonSource:
             reason = getattr(error, "reason", error)
             if isinstance(reason, TimeoutError):
                 raise SourceError(f"no answer within {self.timeout:g} s") from None
-            raise SourceError(f"cannot connect: {reason}") from None
+            logger.warning("%s: cannot connect to %s: %s", self.name, url, reason)
+            raise SourceError("cannot connect") from None
         try:
             payload = json.loads(body)
             self.validate(payload)

@@ -293,7 +293,8 @@ INDEX_STRING = """<!DOCTYPE html>
       .de-note { color: #aeb8ca; font-size: 13px; align-self: center; }
       .de-note:empty { display: none; }
       .de-warn { color: #1b1300; background: #ffb703; border-radius: 8px; padding: 6px 12px; font-size: 13px;
-        font-weight: 600; align-self: center; }
+        font-weight: 500; align-self: center; }
+      .de-root > .de-note { align-self: flex-start; }
       .de-warn:empty { display: none; }
     </style>
   </head>

@@ -197,7 +197,7 @@ def test_the_chart_draws_the_running_rate_of_each_variant():
     lines = [t for t in fig.data if t.showlegend is not False]
     assert [t.name for t in lines] == ["A", "B"]
     assert list(lines[1].y) == rows.loc[rows["variant"] == "B", "cumulative_rate"].tolist()
-    assert fig.layout.title.text == "Cumulative sign-ups rate by variant"
+    assert fig.layout.title.text == "Cumulative sign-up rate by variant"
 
 
 # Through the portal
@@ -234,7 +234,7 @@ def test_the_results_callback_for_another_experiment_and_metric(client_for):
     assert words.startswith(f"No significant difference: p = {c.p_value:.2f}.")
     assert "accept that the effect is smaller than 1.5 points" in words
     assert f"{c.b.conversions:,}" in text(answer["results"]["children"])
-    assert answer["cumulative"]["figure"]["layout"]["title"]["text"] == "Cumulative purchases rate by variant"
+    assert answer["cumulative"]["figure"]["layout"]["title"]["text"] == "Cumulative purchase rate by variant"
 
 
 def test_the_calculator_callback_with_defaults(client_for):

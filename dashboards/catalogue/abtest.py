@@ -30,6 +30,7 @@ from dashboards.stats import difference_ci, proportion_ci, sample_size_per_varia
 DAYS = 28
 VARIANTS = ("A", "B")
 METRICS = {"signups": "Sign-ups", "purchases": "Purchases"}
+RATE_NAMES = {"signups": "sign-up", "purchases": "purchase"}
 LEVEL = 0.95  # of the results' intervals and test
 
 
@@ -332,7 +333,7 @@ def _figure(title: str) -> go.Figure:
 
 
 def chart_title(metric: str) -> str:
-    return f"Cumulative {METRICS[metric].lower()} rate by variant"
+    return f"Cumulative {RATE_NAMES[metric]} rate by variant"
 
 
 def cumulative_figure(frame: pd.DataFrame, metric: str) -> go.Figure:
@@ -428,9 +429,9 @@ def layout(params: dict[str, Any]) -> html.Div:
                     html.Div(
                         [
                             html.H2("Results"),
+                            html.P(id="verdict", role="status", style={"margin": "0 0 8px"}),
                             html.Div(id="results"),
                             html.P(id="test-note", className="de-note", style={"margin": "8px 0 0"}),
-                            html.P(id="verdict", role="status", style={"margin": "8px 0 0"}),
                         ],
                         className="de-panel",
                         id="results-panel",
@@ -540,7 +541,7 @@ def register_callbacks(app: Any) -> None:
             html.B(f"{plan_.total:,}"),
             " in total: about ",
             html.B(f"{days} day{'s' if days != 1 else ''}"),
-            f" at {params['experiment']}'s {per_day:,.0f} visitors a day.",
+            f" at this experiment's {per_day:,.0f} visitors a day.",
         ]
 
 
@@ -555,7 +556,7 @@ PARAMS = (
 
 dashboard = Dashboard(
     slug="abtest",
-    title="A/B test",
+    title="A/B Test",
     description="Three experiments compared on sign-ups or purchases: conversion rates with confidence "
     "intervals, lift, a two-proportion z-test, a verdict in plain words and a sample-size calculator.",
     category="Product",

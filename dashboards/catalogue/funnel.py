@@ -166,7 +166,7 @@ def _figure(title: str) -> go.Figure:
 
 def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go.Figure:
     """One funnel per segment, side by side, each scaled to its own visits."""
-    fig = _figure("Funnel: count (step conversion)")
+    fig = _figure("Funnel: count (step conversion), each segment to its own scale")
     fig.update_layout(
         legend={"orientation": "h", "y": -0.01, "x": 0.5, "xanchor": "center", "yanchor": "top"},
         margin={"b": 40},
@@ -400,7 +400,7 @@ def register_callbacks(app: Any) -> None:
 
 dashboard = Dashboard(
     slug="funnel",
-    title="Marketing funnel",
+    title="Marketing Funnel",
     description="Visits, sign-ups, trials and purchases by channel and country in 2024-2025, "
     "with step and overall conversion, drop-off and two segments side by side.",
     category="Marketing",

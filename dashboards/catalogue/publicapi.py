@@ -156,9 +156,9 @@ def status(fetched: Fetched, frame: pd.DataFrame) -> tuple[str, str]:
     """(warning, note): the warning is empty when the data is as fresh as it should be."""
     latest = f"rates up to {frame['date'].max():%Y-%m-%d}" if not frame.empty else "no rates"
     if fetched.notice:
-        return fetched.notice, latest.capitalize() + "."
+        return fetched.notice, ""
     if fetched.origin == "snapshot":
-        return "", f"Offline snapshot, {latest} (set EXCHANGE_RATES_URL for live rates)."
+        return "", f"Offline snapshot, {latest}."
     return "", f"Live from {setting('EXCHANGE_RATES_URL', '')}, fetched {fetched.age_text()}; {latest}."
 
 

@@ -25,9 +25,9 @@ LAST_DAY = dt.date(2025, 12, 31)
 
 # name -> (label, unit, level on the first day, yearly growth, how periods combine)
 SERIES = {
-    "signups": ("Sign-ups", "sign-ups", 420.0, 0.35, "sum"),
+    "signups": ("Sign-ups", "Sign-ups", 420.0, 0.35, "sum"),
     "revenue": ("Revenue", "USD", 18_500.0, 0.22, "sum"),
-    "active_users": ("Active users", "users", 9_800.0, 0.28, "mean"),
+    "active_users": ("Active users", "Users", 9_800.0, 0.28, "mean"),
 }
 RESAMPLE = {"day": ("D", 364), "week": ("W-MON", 52), "month": ("MS", 12)}  # rule, periods in a year
 COLORS = {"value": "#4cc9f0", "rolling": "#ffb703", "year_before": "#7b61ff", "anomaly": "#ff6b6b"}
@@ -142,7 +142,8 @@ def summary(frame: pd.DataFrame, params: dict[str, Any]) -> list[html.Span]:
     last = frame.iloc[-1]
     stats = [
         html.Span(
-            [html.B("Latest"), f"{last['value']:,.0f} {unit} ({last['date']:%Y-%m-%d})"], className="de-stat"
+            [html.B("Latest"), f"{last['value']:,.0f} {unit.lower()} ({last['date']:%Y-%m-%d})"],
+            className="de-stat",
         )
     ]
     if pd.notna(last["value_year_before"]):
@@ -172,7 +173,7 @@ LIVE_CONNECT_JS = """function (live, series) {
     var socket = new WebSocket(scheme + "//" + window.location.host +
         "/ws/dashboards/timeseries/live/?series=" + encodeURIComponent(series));
     window._dashengineLive = socket;
-    socket.onopen = function () { dc.set_props("live-status", {children: "Live: connected, waiting for new points."}); };
+    socket.onopen = function () { dc.set_props("live-status", {children: "Live: connected."}); };
     socket.onmessage = function (event) { dc.set_props("live-points", {data: JSON.parse(event.data)}); };
     socket.onclose = function (event) {
         if (window._dashengineLive !== socket) { return; }
@@ -192,10 +193,18 @@ LIVE_DRAW_JS = """function (message, figure) {
     var status = "";
     if (y.length) {
         status = y.length + " point" + (y.length === 1 ? "" : "s") + ", last " +
-            Number(y[y.length - 1]).toLocaleString() + " at " + new Date(x[x.length - 1]).toLocaleTimeString() + ".";
+            Number(y[y.length - 1]).toLocaleString() + " at " + new Date(x[x.length - 1]).toTimeString().slice(0, 8) + ".";
     }
-    return [Object.assign({}, figure, {data: [Object.assign({}, trace, {x: x, y: y})]}), status];
+    var empty = y.length === 0, layout = Object.assign({}, figure.layout, {
+        xaxis: Object.assign({}, figure.layout.xaxis, {visible: !empty}),
+        yaxis: Object.assign({}, figure.layout.yaxis, {visible: !empty}),
+        annotations: (figure.layout.annotations || []).map(function (a) { return Object.assign({}, a, {visible: empty}); })
+    });
+    return [Object.assign({}, figure, {data: [Object.assign({}, trace, {x: x, y: y})], layout: layout}), status];
 }""".replace("KEEP", str(LIVE_KEEP))
+
+
+LIVE_EMPTY = "No live points yet.<br>Publish one with<br><i>manage.py publish_point signups 512</i>"
 
 
 def live_figure() -> go.Figure:
@@ -206,6 +215,18 @@ def live_figure() -> go.Figure:
         )
     )
     fig.update_layout(showlegend=False, hovermode="closest", uirevision="live")
+    # Empty until the first point: a hint instead of bare axes (the browser swaps them).
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(
+        text=LIVE_EMPTY,
+        showarrow=False,
+        font={"color": "#8b97ad", "size": 13},
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+    )
     return fig
 
 
@@ -234,12 +255,12 @@ def layout(params: dict[str, Any]) -> html.Div:
                     control("Metric", dropdown("series", {k: v[0] for k, v in SERIES.items()}), "180px"),
                     control("Per", dropdown("resample", {k: k.title() for k in RESAMPLE}), "120px"),
                     control(
-                        "Rolling window",
+                        "Mean of last",
                         dcc.Input(id="window", value=params["window"], min=2, max=90, step=1, **number),
                         "130px",
                     ),
                     control(
-                        "Anomaly |z| above",
+                        "Anomaly threshold",
                         dcc.Input(
                             id="threshold", value=params["threshold"], min=1.5, max=6, step=0.1, **number
                         ),
@@ -247,7 +268,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                     ),
                     control("Year before", dropdown("yoy", {"on": "Show", "off": "Hide"}), "120px"),
                     control(
-                        "Live",
+                        "Live feed",
                         dcc.Checklist(
                             id="live", options=[{"label": " Live feed", "value": "on"}], value=["on"]
                         ),
