@@ -241,7 +241,7 @@ def test_the_calculator_callback_with_defaults(client_for):
     answer = portal_callback(client_for("abtest"), "abtest", output=CALCULATOR)
     per_day = abtest.visitors_per_day("checkout-redesign")
     assert text(answer["sample-size"]["children"]) == (
-        f"8,143 visitors per variant, 16,286 in total: about 7 days at checkout-redesign's {per_day:,.0f} visitors a day."
+        f"8,143 visitors per variant, 16,286 in total: about 7 days at this experiment's {per_day:,.0f} visitors a day."
     )
 
 
