@@ -5,7 +5,7 @@ page, every django-plotly-dash route (through `integration`), and anything
 added later.
 
 Cost: the set of dashboards a user may open is one database query, cached
-under an access version. Any change to grants, dashboards or group membership
+(shared, and in the process) under an access version. Any change to grants, dashboards or group membership
 bumps the version after its transaction commits, so every process sees the
 change on its next request (the cache is Redis when `REDIS_URL` is set).
 """
@@ -23,6 +23,10 @@ from dashboards import spec
 
 VERSION_KEY = "access:version"
 DECISION_TTL = 300  # seconds; a version bump makes old entries unreachable at once
+# Decisions this process has seen, by the same versioned key: a cache round trip
+# less per request. Only the version is read from the shared cache each time.
+_decisions: dict[str, frozenset[str]] = {}
+DECISIONS_KEPT = 10_000
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -54,13 +58,16 @@ def viewable_slugs(user: User) -> frozenset[str]:
     dashboards_sync_once()
     version = cache.get_or_set(VERSION_KEY, time.time_ns, None)
     key = f"access:{version}:{user.pk}"
-    slugs = cache.get(key)
+    slugs = _decisions.get(key) or cache.get(key)
     if slugs is None:
         granted = Q(open_to_all=True) | Q(grants__user=user) | Q(grants__group__user=user)
         slugs = frozenset(
             Dashboard.objects.filter(granted, available=True).values_list("slug", flat=True).distinct()
         )
         cache.set(key, slugs, DECISION_TTL)
+    if len(_decisions) > DECISIONS_KEPT:
+        _decisions.clear()
+    _decisions[key] = slugs
     user._viewable_slugs = slugs
     return slugs
 

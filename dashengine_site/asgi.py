@@ -5,6 +5,12 @@ hopping between the event loop and a worker thread around each middleware
 (measured here: 4.2 ms a request for `/healthz`, against 1.1 ms under WSGI), so
 HTTP goes to the WSGI handler, run in a small thread pool by a2wsgi, which
 streams responses chunk by chunk.
+
+Static files never reach Django: a2wsgi would hand a 3 MB bundle to the event
+loop in 8 KB pieces, one thread hop each (measured: 220 requests/s against
+2,000 under gunicorn's own WSGI workers). `StaticFiles` answers them on the
+event loop from WhiteNoise's index, with WhiteNoise's headers (immutable
+caching for the versioned bundles, ETags, 304s, ranges).
 """
 
 import os
@@ -15,17 +21,101 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashengine_site.settings")
 # Set up Django before anything imports models.
 django_wsgi_app = get_wsgi_application()
 
+import asyncio  # noqa: E402
+
 from a2wsgi import WSGIMiddleware  # noqa: E402
+from a2wsgi.wsgi import WSGIResponder  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
+from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
 
+
+class OneHopResponder(WSGIResponder):
+    """a2wsgi's responder, handing an ordinary response to the event loop in one
+    hop instead of one per message (start, body, end: each a wait on the loop
+    from the worker thread). Streaming responses (CSV exports) still go chunk by
+    chunk, so a large download is never held in memory."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.held: list | None = []
+
+    def send(self, message) -> None:
+        if self.held is None:
+            super().send(message)
+        else:
+            self.held.append(message)
+
+    def wsgi(self, environ, start_response) -> None:
+        iterable = self.app(environ, start_response)
+        if getattr(iterable, "streaming", False):
+            self.release()
+        try:
+            for chunk in iterable:
+                self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+            self.send({"type": "http.response.body", "body": b""})
+        finally:
+            getattr(iterable, "close", lambda: None)()
+            self.release()
+
+    def release(self) -> None:
+        held, self.held = self.held, None
+        if held:
+            asyncio.run_coroutine_threadsafe(self.put_all(held), self.loop).result()
+
+    async def put_all(self, messages) -> None:
+        for message in messages:
+            await self.send_queue.put(message)
+
+
+class WSGIBridge(WSGIMiddleware):
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            return await OneHopResponder(self.app, self.executor, self.send_queue_size)(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
+class StaticFiles:
+    """Static files from WhiteNoise's index, answered before the WSGI bridge."""
+
+    def __init__(self, app):
+        self.app = app
+        self.whitenoise = WhiteNoiseMiddleware(get_response=None)
+
+    async def __call__(self, scope, receive, send):
+        if scope["method"] in ("GET", "HEAD"):
+            files = self.whitenoise
+            static_file = (
+                files.find_file(scope["path"]) if files.autorefresh else files.files.get(scope["path"])
+            )
+            if static_file is not None:
+                await self.serve(static_file, scope, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def serve(static_file, scope, send):
+        environ = {
+            "HTTP_" + k.decode("latin-1").upper().replace("-", "_"): v.decode("latin-1")
+            for k, v in scope["headers"]
+        }
+        response = static_file.get_response(scope["method"], environ)
+        body = b""
+        if response.file is not None:
+            with response.file as file:
+                body = await asyncio.to_thread(file.read)
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
 application = ProtocolTypeRouter(
     {
-        "http": WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS),
+        "http": StaticFiles(WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS)),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

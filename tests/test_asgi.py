@@ -47,13 +47,13 @@ def test_websockets_outside_the_portals_routes_are_refused(path, request):
     assert run_async(websocket_accepted(path, cookie)) is False
 
 
-async def asgi_get(path: str, cookie: bytes) -> list[dict]:
+async def asgi_get(path: str, cookie: bytes = b"", *, method: str = "GET", headers=()) -> list[dict]:
     scope = {
         "type": "http",
-        "method": "GET",
+        "method": method,
         "path": path,
         "query_string": b"tickers=AAPL&tickers=IBM",
-        "headers": [(b"host", b"localhost"), (b"cookie", cookie)],
+        "headers": [(b"host", b"localhost"), (b"cookie", cookie), *headers],
         "http_version": "1.1",
         "scheme": "http",
         "root_path": "",
@@ -81,3 +81,47 @@ def test_the_csv_export_streams_under_asgi(request):
     text = b"".join(bodies).decode()
     assert text.startswith("date,stock,value,change")
     assert ",IBM," in text and ",AAPL," in text
+
+
+def header(message: dict, name: bytes) -> bytes | None:
+    return dict(message["headers"]).get(name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ordinary_answer_arrives_whole_under_asgi(request):
+    cast = request.getfixturevalue("cast")
+    client = Client()
+    client.force_login(cast["sales"])
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    messages = run_async(asgi_get("/django_plotly_dash/app/stocktoday/_dash-layout", cookie))
+    assert messages[0]["status"] == 200
+    body = b"".join(m.get("body", b"") for m in messages[1:])
+    assert body == client.get("/django_plotly_dash/app/stocktoday/_dash-layout").content
+
+
+def test_static_files_are_answered_before_django_with_whitenoise_headers(settings, monkeypatch):
+    from pathlib import Path
+
+    from dashengine_site import asgi
+
+    async def no_django(self, scope, receive, send):
+        raise AssertionError(f"{scope['path']} reached Django")
+
+    monkeypatch.setattr(asgi.WSGIBridge, "__call__", no_django)
+    css = (Path(settings.BASE_DIR) / "dashboards/static/portal/site.css").read_bytes()
+    start, *rest = run_async(asgi_get("/static/portal/site.css"))
+    assert start["status"] == 200
+    assert b"".join(m.get("body", b"") for m in rest) == css
+    etag = header(start, b"etag")
+    assert etag and header(start, b"cache-control")
+
+    [again, *_] = run_async(asgi_get("/static/portal/site.css", headers=[(b"if-none-match", etag)]))
+    assert again["status"] == 304
+    head, *rest = run_async(asgi_get("/static/portal/site.css", method="HEAD"))
+    assert head["status"] == 200 and b"".join(m.get("body", b"") for m in rest) == b""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_static_file_falls_through_to_djangos_404():
+    start, *_ = run_async(asgi_get("/static/portal/nothing-here.css"))
+    assert start["status"] == 404
