@@ -66,3 +66,14 @@ def test_a_dot_env_file_fills_in_what_the_environment_leaves_unset(tmp_path):
         DJANGO_ALLOWED_HOSTS="real.example",
     )
     assert result.stdout.strip() == "True ['real.example']", result.stderr
+
+
+def test_every_redis_cache_backend_of_a_process_shares_one_client():
+    # Django builds a backend per context, and the ASGI server gives each request a fresh one.
+    from dashengine_site.cache import SharedRedisCache
+
+    first = SharedRedisCache("redis://127.0.0.1:6379/15", {})
+    second = SharedRedisCache("redis://127.0.0.1:6379/15", {})
+    other = SharedRedisCache("redis://127.0.0.1:6379/14", {})
+    assert first._cache is second._cache
+    assert other._cache is not first._cache
