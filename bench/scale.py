@@ -6,7 +6,7 @@ For each count N, writes N synthetic dashboards into a temporary package (copies
 of one small module under another slug: one dropdown parameter, one graph, one
 callback; they import only dashboards.spec, dash and pandas), puts it on
 PYTHONPATH and sets DASHBOARD_PACKAGES="dashboards.catalogue,<package>" (so the
-portal also serves Stock Today: N + 1 dashboards). Fresh SQLite database per N;
+portal also serves the catalogue: N + 5 dashboards). Fresh SQLite database per N;
 Redis db 13 for cache and sessions when Redis answers at 127.0.0.1:6379.
 
 Measured per N:
@@ -241,7 +241,7 @@ def table(results: list[dict]) -> str:
     for r in results:
         portal, gallery, plain = r["portal"], r["portal"]["gallery"], r["plain"]
         cells = [
-            f"{r['dashboards']} (+ Stock Today)",
+            f"{r['dashboards']} (+ the catalogue's 5)",
             f"{portal['healthz_s']:.2f} s",
             f"{portal['gallery_s']:.2f} s",
             f"{portal['rss_mb']:.0f} MB",
