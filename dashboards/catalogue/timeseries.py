@@ -264,15 +264,18 @@ def layout(params: dict[str, Any]) -> html.Div:
                         dcc.Input(
                             id="threshold", value=params["threshold"], min=1.5, max=6, step=0.1, **number
                         ),
-                        "150px",
+                        "170px",
                     ),
                     control("Year before", dropdown("yoy", {"on": "Show", "off": "Hide"}), "120px"),
                     control(
                         "Live feed",
                         dcc.Checklist(
-                            id="live", options=[{"label": " Live feed", "value": "on"}], value=["on"]
+                            id="live",
+                            options=[{"label": " On", "value": "on"}],
+                            value=["on"],
+                            style={"height": "38px", "display": "flex", "alignItems": "center"},
                         ),
-                        "110px",
+                        "90px",
                     ),
                     html.Div(id="message", className="de-error", role="alert"),
                 ],
