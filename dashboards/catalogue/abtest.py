@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashboards.look import control, dark_figure
 from dashboards.spec import Choice, Dashboard, Number, ParamError
 from dashboards.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 
@@ -64,6 +65,8 @@ EXPERIMENTS = {
     ),
 }
 COLORS = {"A": "#4cc9f0", "B": "#f72585"}
+# "normal": the filled bands would otherwise reverse the legend.
+RATE_LAYOUT = {"legend": {"traceorder": "normal"}, "yaxis_tickformat": ".1%"}
 BANDS = {"A": "rgba(76, 201, 240, 0.15)", "B": "rgba(247, 37, 133, 0.15)"}
 
 
@@ -309,36 +312,13 @@ def results_table(comparison: Comparison) -> html.Table:
     return html.Table([head, html.Tbody(rows)], className="de-table", id="results-table")
 
 
-def _figure(title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="plotly_dark",
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 56, "r": 16, "t": 40, "b": 36},
-        # "normal": the filled bands would otherwise reverse the legend.
-        legend={
-            "orientation": "h",
-            "y": 1.02,
-            "x": 1,
-            "xanchor": "right",
-            "yanchor": "bottom",
-            "traceorder": "normal",
-        },
-        yaxis={"title": "Conversion rate", "tickformat": ".1%"},
-        hovermode="x unified",
-    )
-    return fig
-
-
 def chart_title(metric: str) -> str:
     return f"Cumulative {RATE_NAMES[metric]} rate by variant"
 
 
 def cumulative_figure(frame: pd.DataFrame, metric: str) -> go.Figure:
     """Running conversion rate per variant, with its 95% interval as a band."""
-    fig = _figure(chart_title(metric))
+    fig = dark_figure(chart_title(metric), "Conversion rate", **RATE_LAYOUT)
     for variant in VARIANTS:
         rows = frame[frame["variant"] == variant]
         bounds = [
@@ -372,13 +352,6 @@ def cumulative_figure(frame: pd.DataFrame, metric: str) -> go.Figure:
 
 
 def layout(params: dict[str, Any]) -> html.Div:
-    def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div(
-            [html.Label(label, htmlFor=component.id), component],
-            className="de-control",
-            style={"width": width},
-        )
-
     def number(name: str) -> dcc.Input:
         param = dashboard_params[name]
         return dcc.Input(
@@ -492,7 +465,14 @@ def register_callbacks(app: Any) -> None:
         try:
             params = dashboard.clean({"experiment": experiment, "metric": metric})
         except ParamError as error:
-            return [], "", [], _figure("Cumulative conversion rate by variant"), "", str(error)
+            return (
+                [],
+                "",
+                [],
+                dark_figure("Cumulative conversion rate by variant", "Conversion rate", **RATE_LAYOUT),
+                "",
+                str(error),
+            )
         frame = data(params)
         comparison = compare(frame)
         try:

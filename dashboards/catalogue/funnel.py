@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashboards.look import control, dark_figure
 from dashboards.spec import Choice, Dashboard, Date, ParamError
 
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -47,6 +48,8 @@ COUNTRIES = {
 CHANNEL_CHOICES = (ALL, *CHANNELS)
 COUNTRY_CHOICES = (ALL, *COUNTRIES)
 COLORS = {"A": "#4cc9f0", "B": "#f72585"}
+# Room for the stage names on the left; funnels are hovered bar by bar.
+FUNNEL_LAYOUT = {"margin": {"l": 84, "b": 24}, "hovermode": "closest"}
 INK = {"A": "#0b1220", "B": "#ffffff"}  # text inside the bars
 
 
@@ -151,22 +154,9 @@ def segment_label(channel: str, country: str) -> str:
     )
 
 
-def _figure(title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="plotly_dark",
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 84, "r": 16, "t": 40, "b": 24},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
-    )
-    return fig
-
-
 def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go.Figure:
     """One funnel per segment, side by side, each scaled to its own visits."""
-    fig = _figure("Funnel: count (step conversion), each segment to its own scale")
+    fig = dark_figure("Funnel: count (step conversion), each segment to its own scale", **FUNNEL_LAYOUT)
     fig.update_layout(
         legend={"orientation": "h", "y": -0.01, "x": 0.5, "xanchor": "center", "yanchor": "top"},
         margin={"b": 40},
@@ -305,13 +295,6 @@ def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[htm
 
 
 def layout(params: dict[str, Any]) -> html.Div:
-    def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div(
-            [html.Label(label, htmlFor=component.id), component],
-            className="de-control",
-            style={"width": width},
-        )
-
     def dropdown(name: str, choices: tuple[str, ...]) -> dcc.Dropdown:
         return dcc.Dropdown(
             id=name,
@@ -388,14 +371,19 @@ def register_callbacks(app: Any) -> None:
             if params["start"] > params["end"]:
                 raise ParamError("start", "the first day comes after the last day")
         except ParamError as error:
-            return _figure("Funnel"), [], [], str(error)
+            return dark_figure("Funnel", **FUNNEL_LAYOUT), [], [], str(error)
         frame = data(params)
         tables = {name: funnel_table(frame[frame["segment"] == name]) for name in ("A", "B")}
         labels = {
             "A": segment_label(params["channel"], params["country"]),
             "B": segment_label(params["compare_channel"], params["compare_country"]),
         }
-        return funnel_figure(tables, labels), conversion_table(tables, labels), summary(tables, labels), ""
+        return (
+            funnel_figure(tables, labels),
+            conversion_table(tables, labels),
+            summary(tables, labels),
+            "",
+        )
 
 
 dashboard = Dashboard(

@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashboards.look import control, dark_figure
 from dashboards.sources import Fetched, JsonSource
 from dashboards.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir
 
@@ -94,23 +95,8 @@ def data(params: dict[str, Any]) -> pd.DataFrame:
     return frame_from(fetch().payload, params)
 
 
-def _figure(title: str, yaxis: str = "") -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="plotly_dark",
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 50, "r": 16, "t": 40, "b": 36},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
-        yaxis_title=yaxis,
-        hovermode="x unified",
-    )
-    return fig
-
-
 def change_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
-    fig = _figure(f"Change against {params['base']} since {frame['date'].min():%Y-%m-%d}", "Change (%)")
+    fig = dark_figure(f"Change against {params['base']} since {frame['date'].min():%Y-%m-%d}", "Change (%)")
     for color, (currency, rows) in zip(COLORS, frame.groupby("currency", sort=False), strict=False):
         fig.add_trace(
             go.Scatter(
@@ -163,13 +149,6 @@ def status(fetched: Fetched, frame: pd.DataFrame) -> tuple[str, str]:
 
 
 def layout(params: dict[str, Any]) -> html.Div:
-    def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div(
-            [html.Label(label, htmlFor=component.id), component],
-            className="de-control",
-            style={"width": width},
-        )
-
     def dropdown(name: str, choices, **extra) -> dcc.Dropdown:
         return dcc.Dropdown(
             id=name,
@@ -224,7 +203,7 @@ def register_callbacks(app: Any) -> None:
             if not [c for c in params["symbols"] if c != params["base"]]:
                 raise ParamError("symbols", f"pick a currency other than {params['base']}")
         except ParamError as error:
-            return _figure("Exchange rates"), [], "", "", str(error)
+            return dark_figure("Exchange rates"), [], "", "", str(error)
         fetched = fetch()
         frame = frame_from(fetched.payload, params)
         warning, note = status(fetched, frame)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashboards.look import control, dark_figure
 from dashboards.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
 
 TICKERS = ("AAPL", "GSPC", "IBM", "MSFT", "SBUX")
@@ -33,24 +34,9 @@ def data(params: dict[str, Any]) -> pd.DataFrame:
     return frame.loc[mask, ["date", "stock", "value", "change"]].reset_index(drop=True)
 
 
-def _figure(title: str, yaxis: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="plotly_dark",
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 50, "r": 16, "t": 40, "b": 36},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
-        yaxis_title=yaxis,
-        hovermode="x unified",
-    )
-    return fig
-
-
 def figures(frame: pd.DataFrame, tickers: list[str]) -> tuple[go.Figure, go.Figure]:
-    price_fig = _figure("Stock Prices", "Price (USD)")
-    change_fig = _figure("Daily Change", "Change (USD)")
+    price_fig = dark_figure("Stock Prices", "Price (USD)")
+    change_fig = dark_figure("Daily Change", "Change (USD)")
     for ticker in tickers:
         rows = frame[frame["stock"] == ticker]
         line = {"color": COLORS[ticker], "width": 1.5}
@@ -85,13 +71,6 @@ def summary(frame: pd.DataFrame, tickers: list[str]) -> list[html.Span]:
 
 
 def layout(params: dict[str, Any]) -> html.Div:
-    def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div(
-            [html.Label(label, htmlFor=component.id), component],
-            className="de-control",
-            style={"width": width},
-        )
-
     date_args = {
         "min_date_allowed": FIRST_DAY,
         "max_date_allowed": LAST_DAY,
@@ -150,7 +129,7 @@ def register_callbacks(app: Any) -> None:
             if params["start"] > params["end"]:
                 raise ParamError("start", "the first day comes after the last day")
         except ParamError as error:
-            empty = _figure("Stock Prices", "Price (USD)"), _figure("Daily Change", "Change (USD)")
+            empty = dark_figure("Stock Prices", "Price (USD)"), dark_figure("Daily Change", "Change (USD)")
             return *empty, [], str(error)
         frame = data(params)
         price_fig, change_fig = figures(frame, params["tickers"])

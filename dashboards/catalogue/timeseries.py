@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
+from dashboards.look import control, dark_figure
 from dashboards.spec import Choice, Dashboard, Number, ParamError
 
 FIRST_DAY = dt.date(2023, 1, 1)
@@ -76,24 +77,9 @@ def data(params: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def _figure(title: str, yaxis: str = "") -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        template="plotly_dark",
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 56, "r": 16, "t": 40, "b": 36},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
-        yaxis_title=yaxis,
-        hovermode="x unified",
-    )
-    return fig
-
-
 def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
     label, unit, *_ = SERIES[params["series"]]
-    fig = _figure(f"{label} per {params['resample']}", unit)
+    fig = dark_figure(f"{label} per {params['resample']}", unit)
     if params["yoy"] == "on":
         fig.add_trace(
             go.Scatter(
@@ -208,7 +194,7 @@ LIVE_EMPTY = "No live points yet.<br>Publish one with<br><i>manage.py publish_po
 
 
 def live_figure() -> go.Figure:
-    fig = _figure("Live feed")
+    fig = dark_figure("Live feed")
     fig.add_trace(
         go.Scatter(
             x=[], y=[], name="Live", mode="lines+markers", line={"color": COLORS["value"], "width": 1.5}
@@ -231,13 +217,6 @@ def live_figure() -> go.Figure:
 
 
 def layout(params: dict[str, Any]) -> html.Div:
-    def control(label: str, component: Any, width: str) -> html.Div:
-        return html.Div(
-            [html.Label(label, htmlFor=component.id), component],
-            className="de-control",
-            style={"width": width},
-        )
-
     def dropdown(name: str, options: dict[str, str]) -> dcc.Dropdown:
         return dcc.Dropdown(
             id=name,
@@ -333,7 +312,7 @@ def register_callbacks(app: Any) -> None:
                 {"series": series, "resample": resample, "window": window, "threshold": threshold, "yoy": yoy}
             )
         except ParamError as error:
-            return _figure("No data"), [], str(error)
+            return dark_figure("No data"), [], str(error)
         frame = data(params)
         return series_figure(frame, params), summary(frame, params), ""
 
