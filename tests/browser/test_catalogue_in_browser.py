@@ -6,6 +6,7 @@ import time
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from dashboards import registry
 from dashboards.live import live_point_publish
@@ -89,6 +90,7 @@ def test_a_published_point_appears_in_the_open_page_without_reload(browser, asgi
     frame.get_by_text("1 point, last 512").wait_for()
     publish(530)
     frame.get_by_text("2 points, last 530").wait_for()
-    assert frame.locator("#live-chart .scatterlayer .trace .point").count() == 2
+    # Plotly draws the points just after the status line changes.
+    expect(frame.locator("#live-chart .scatterlayer .trace .point")).to_have_count(2)
     assert page.url.endswith("/dashboards/timeseries/")  # no reload, no navigation
     context.close()
