@@ -90,7 +90,11 @@ def age_text(seconds: float) -> str:
 
 
 class SourceError(Exception):
-    """One failed attempt, in words a user can read."""
+    """One failed attempt, in words a user can read; `final` when asking again is pointless."""
+
+    def __init__(self, message: str, *, final: bool = False):
+        super().__init__(message)
+        self.final = final
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +147,7 @@ class JsonSource:
                 return self._attempt(url)
             except SourceError as error:
                 last = error
-                if getattr(error, "final", False):
+                if error.final:
                     break
         raise last
 
@@ -155,10 +159,9 @@ class JsonSource:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = response.read(5_000_000)
         except urllib.error.HTTPError as error:
-            failure = SourceError(f"HTTP {error.code}")
             # A client error will not go away by asking again (429 may).
-            failure.final = 400 <= error.code < 500 and error.code != 429
-            raise failure from None
+            final = 400 <= error.code < 500 and error.code != 429
+            raise SourceError(f"HTTP {error.code}", final=final) from None
         except TimeoutError:
             raise SourceError(f"no answer within {self.timeout:g} s") from None
         except (urllib.error.URLError, OSError) as error:
