@@ -3,7 +3,7 @@
     BENCH_PLAIN_PACKAGE=<package> gunicorn --workers 1 --bind 127.0.0.1:PORT bench.plain_many:application
 
 The package's directory must be importable (PYTHONPATH). Each module's `dashboard`
-becomes one `dash.Dash` app, built as `dashboards.spec.standalone_app` builds it,
+becomes one `dash.Dash` app, built as `dashkit.spec.standalone_app` builds it,
 mounted with werkzeug's DispatcherMiddleware at /<slug>. The middleware moves
 /<slug> into SCRIPT_NAME, so each app routes from "/" and asks the browser to
 request under "/<slug>/". No Django, no django_plotly_dash.
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards.spec import INDEX_STRING, Dashboard  # noqa: E402
+from dashkit.spec import INDEX_STRING, Dashboard  # noqa: E402
 
 
 def dashboards(package_name: str) -> list[Dashboard]:

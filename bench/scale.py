@@ -4,7 +4,7 @@
 
 For each count N, writes N synthetic dashboards into a temporary package (copies
 of one small module under another slug: one dropdown parameter, one graph, one
-callback; they import only dashboards.spec, dash and pandas), puts it on
+callback; they import only dashkit.spec, dash and pandas), puts it on
 PYTHONPATH and sets DASHBOARD_PACKAGES="dashboards.catalogue,<package>" (so the
 portal also serves the catalogue: N + 5 dashboards). Fresh SQLite database per N;
 Redis db 13 for cache and sessions when Redis answers at 127.0.0.1:6379.
@@ -74,7 +74,7 @@ from typing import Any
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboards.spec import Choice, Dashboard
+from dashkit.spec import Choice, Dashboard
 
 SERIES = ("alpha", "beta", "gamma")
 FRAME = pd.DataFrame(

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
-from dashboards import spec
+from dashkit import spec
 
 VERSION_KEY = "access:version"
 DECISION_TTL = 300  # seconds; a version bump makes old entries unreachable at once

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.html import format_html_join
+from django_plotly_dash import admin as dpd_admin  # noqa: F401  (registers what we unregister)
 from django_plotly_dash.models import DashApp, StatelessApp
 
 from dashboards import registry

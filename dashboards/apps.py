@@ -1,14 +1,17 @@
 from django.apps import AppConfig
 
+# Imported with the app registry, before django_plotly_dash patches dash.
+from dashboards.hosting import compat  # noqa: F401
+
 
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = "Dashboards"
 
     def ready(self):
-        from dashboards import checks, integration, signals  # noqa: F401  (registers checks and signals)
+        from dashboards import checks, registry, signals  # noqa: F401  (registers checks and signals)
 
         # Dashboards defined in code get their database row after every migrate.
         signals.connect_post_migrate(self)
-        # Every worker builds its Dash apps once, before its first request.
-        integration.build_apps()
+        # Every worker loads its Dash apps once, before its first request.
+        registry.catalogue()

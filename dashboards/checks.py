@@ -8,43 +8,55 @@ from collections import Counter
 from django.core.checks import Error, Warning, register
 
 from dashboards import registry
-from dashboards.spec import Dashboard, component_ids
+from dashboards.hosting.bundles import remote_resources
+from dashboards.hosting.loader import Hosted
+from dashkit.spec import component_ids
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def check_dashboards(dashboards: list[Dashboard]) -> list[Error]:
-    errors = []
-    counts = Counter(d.slug for d in dashboards)
+def check_dashboards(entries: list[Hosted]) -> list[Error | Warning]:
+    messages: list[Error | Warning] = []
+    counts = Counter(e.dashboard.slug for e in entries)
     for slug, count in sorted(counts.items()):
         if count > 1:
-            errors.append(
+            messages.append(
                 Error(
                     f"Dashboard slug {slug!r} is declared {count} times.",
                     id="dashboards.E001",
                     hint="Give each dashboard module its own slug.",
                 )
             )
-    for dashboard in dashboards:
+    for entry in entries:
+        dashboard = entry.dashboard
         if not SLUG_RE.match(dashboard.slug):
-            errors.append(
+            messages.append(
                 Error(
                     f"Dashboard slug {dashboard.slug!r} is not URL-safe.",
                     id="dashboards.E002",
                     hint="Use lower-case letters, digits and single hyphens.",
                 )
             )
-        ids = component_ids(dashboard.build_layout())
+        ids = component_ids(entry.app._layout_value())
         for param in dashboard.params:
             if param.name not in ids:
-                errors.append(
+                messages.append(
                     Error(
                         f"Dashboard {dashboard.slug!r}: parameter {param.name!r} has no input "
                         f"component with id {param.name!r} in the layout.",
                         id="dashboards.E003",
                     )
                 )
-    return errors
+        for url in remote_resources(entry.app):
+            messages.append(
+                Warning(
+                    f"Dashboard {dashboard.slug!r} loads {url} from another host; the portal "
+                    "does not serve it, so its page goes without it.",
+                    id="dashboards.W002",
+                    hint="Put the file in the app's assets/ folder instead.",
+                )
+            )
+    return messages
 
 
 @register()
@@ -52,7 +64,14 @@ def catalogue_check(app_configs=None, **kwargs):
     catalogue = registry.catalogue()
     messages = check_dashboards(catalogue.discovered)
     messages += [
-        Warning(f"Catalogue module {name} declares no `dashboard`.", id="dashboards.W001")
+        Error(
+            f"Catalogue module {name} failed to load; the other dashboards are served.\n{trace}",
+            id="dashboards.E004",
+        )
+        for name, trace in catalogue.failed.items()
+    ]
+    messages += [
+        Warning(f"Catalogue module {name} defines no Dash app and no `dashboard`.", id="dashboards.W001")
         for name in catalogue.without_dashboard
     ]
     return messages

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from dashboards.access import can_view
 from dashboards.live import group_name, live_dashboard, live_points_after, live_series_clean
-from dashboards.spec import ParamError
+from dashkit.spec import ParamError
 
 REFUSED = 4403  # close code: not signed in, not granted, or no such live feed
 POLL_SECONDS = 1.0

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from dashboards import registry
 from dashboards.models import LivePoint
-from dashboards.spec import Dashboard, ParamError
+from dashkit.spec import Dashboard, ParamError
 
 BACKLOG = 200  # points a page gets when it connects
 

@@ -13,13 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboards import registry, spec
+from dashboards import registry
 from dashboards.access import can_view
-from dashboards.integration import plain_text
+from dashboards.hosting.views import plain_text
 from dashboards.models import Dashboard, Report
 from dashboards.selectors import default_report_for_user, report_get_for_user, report_list_for_user
 from dashboards.services import report_default_set, report_delete, report_rename, report_save
 from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard
+from dashkit import spec
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:

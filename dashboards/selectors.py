@@ -8,7 +8,7 @@ from django.http import Http404
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
 from dashboards.models import DefaultReport, Report
-from dashboards.spec import Dashboard
+from dashkit.spec import Dashboard
 
 
 def dashboard_list_for_user(

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from dashboards import registry, spec
+from dashboards import registry
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant, DefaultReport, Report
+from dashkit import spec
 
 _synced = False
 

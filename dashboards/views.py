@@ -19,10 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_plotly_dash.util import store_initial_arguments
 
-from dashboards import registry, spec
+from dashboards import registry
 from dashboards.access import can_view
 from dashboards.exports import csv_chunks
-from dashboards.integration import plain_text
+from dashboards.hosting.views import plain_text
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, Report
 from dashboards.selectors import (
     category_list_for_user,
@@ -31,6 +31,7 @@ from dashboards.selectors import (
     report_list_for_user,
 )
 from dashboards.services import access_request_create, audit_record
+from dashkit import spec
 
 
 @functools.cache

@@ -84,9 +84,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    # Before django_plotly_dash: its AppConfig module undoes that package's
+    # process-wide patches of dash (dashboards.hosting.compat).
+    "dashboards",
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "accounts",
-    "dashboards",
     "axes",
 ]
 
@@ -212,11 +214,9 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # Dash's own bundles (react, dash-renderer, dcc, plotly.js) as static files:
-    # under a versioned path for the portal's pages, and where django-plotly-dash's
-    # own redirects point.
-    "dashboards.finders.DashBundleFinder",
-    "dashboards.finders.DashComponentFinder",
+    # Every component package's bundles (Dash's own, plotly.js, third-party
+    # libraries) under a versioned path.
+    "dashboards.hosting.bundles.DashBundleFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -232,20 +232,15 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"/dash-bundles/"
 PLOTLY_DASH = {
     # Never load React, the renderer or components from a CDN.
     "serve_locally": True,
-    # Every Dash route goes through the portal's permission check.
-    "view_decorator": "dashboards.integration.dash_view_decorator",
     # The unauthenticated HTTP "poke" endpoint is not wanted.
     "http_poke_enabled": False,
+    # Permalink parameters (`initial/<cache_id>/`) are kept in the cache.
     "cache_arguments": True,
 }
 
-# Serve the Dash app routes from one Dash instance per app per process
-# (dashboards.dash_views); 0 falls back to django-plotly-dash's own views.
-DASH_FAST_VIEWS = env_bool("DASH_FAST_VIEWS", True)
-
 # --- Security -----------------------------------------------------------------
 # Only the Dash app page may be framed (by the portal itself): see
-# dashboards.integration.
+# dashboards.hosting.views.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True

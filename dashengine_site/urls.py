@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from dashboards.dash_views import app_urlpatterns
+from dashboards.hosting.views import app_urlpatterns
 
 urlpatterns = [
     path("", include("dashboards.urls")),

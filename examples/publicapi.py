@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards.catalogue.publicapi import dashboard  # noqa: E402
-from dashboards.spec import standalone_app  # noqa: E402
+from dashkit.spec import standalone_app  # noqa: E402
 
 app = standalone_app(dashboard)
 server = app.server

@@ -124,3 +124,11 @@ def _own_cache_keys():
     own = {name: {**conf, "KEY_PREFIX": f"test-{os.getpid()}"} for name, conf in settings.CACHES.items()}
     with override_settings(CACHES=own):
         yield
+
+
+def catalogue_of(*dashboards):
+    """A catalogue of these declarations, with no Dash app behind them (for the portal's pages)."""
+    from dashboards.hosting.loader import Catalogue, Hosted
+
+    entries = [Hosted(dashboard=d, app=None, module="tests") for d in dashboards]
+    return Catalogue(discovered=entries, by_slug={e.dashboard.slug: e for e in entries})

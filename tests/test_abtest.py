@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from dashboards.catalogue import abtest
-from dashboards.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
+from dashkit.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 from tests.dash_requests import portal_callback, portal_callback_response, server_callbacks
 
 RESULTS = (

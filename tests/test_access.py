@@ -12,6 +12,7 @@ from dashboards.access import can_view
 from dashboards.catalogue.stocktoday import dashboard as stock_spec
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
 from dashboards.services import dashboards_sync, grant_add, grant_remove
+from tests.conftest import catalogue_of
 from tests.test_callbacks import APP, post_callback, stock_callback
 
 
@@ -115,9 +116,7 @@ def test_dashboards_from_code_appear_in_the_database_and_vanished_ones_keep_thei
     monkeypatch, stocktoday, cast
 ):
     ghost = dataclasses.replace(stock_spec, slug="ghost", title="Ghost")
-    catalogue = registry.Catalogue(
-        discovered=[stock_spec, ghost], by_slug={"stocktoday": stock_spec, "ghost": ghost}
-    )
+    catalogue = catalogue_of(stock_spec, ghost)
     monkeypatch.setattr(registry, "_catalogue", catalogue)
     dashboards_sync()
     ghost_row = Dashboard.objects.get(slug="ghost")
@@ -127,7 +126,7 @@ def test_dashboards_from_code_appear_in_the_database_and_vanished_ones_keep_thei
     monkeypatch.setattr(
         registry,
         "_catalogue",
-        registry.Catalogue(discovered=[stock_spec], by_slug={"stocktoday": stock_spec}),
+        catalogue_of(stock_spec),
     )
     dashboards_sync()
     ghost_row.refresh_from_db()

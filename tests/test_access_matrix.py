@@ -65,8 +65,8 @@ def discover_endpoints(client: Client, slug: str) -> list[Endpoint]:
     # The page loads Dash's bundles as public static files (library code, no
     # data); the same files under the app's own route are what dash-renderer
     # asks for when it loads a chunk later, and that route is guarded.
-    bundles = re.findall(r'src="/static/dash-bundles/[^/]+/([^"]+)"', app_html)
-    assets = sorted({f"{app_path}_dash-component-suites/{bundle}" for bundle in bundles})
+    bundles = re.findall(r'src="/static/dash-bundles/([^/]+)/[^/]+/([^"]+)"', app_html)
+    assets = sorted({f"{app_path}_dash-component-suites/{package}/{path}" for package, path in bundles})
     dependencies = json.loads(client.get(app_path + "_dash-dependencies").content)
     values = layout_values(json.loads(client.get(app_path + "_dash-layout").content))
     callbacks = [

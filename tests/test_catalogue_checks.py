@@ -2,10 +2,10 @@ import dataclasses
 
 from django.core.management import call_command
 
-from dashboards.catalogue.stocktoday import dashboard as stocktoday
+from dashboards import registry
 from dashboards.checks import check_dashboards
-from dashboards.registry import discover
-from dashboards.spec import MultiChoice
+from dashboards.hosting.loader import Hosted, discover
+from dashkit.spec import MultiChoice
 
 
 def ids(messages):
@@ -17,21 +17,26 @@ def test_the_shipped_catalogue_passes_the_checks():
     call_command("check", "--fail-level", "WARNING")
 
 
+def stock(**changes) -> Hosted:
+    hosted = registry.catalogue().by_slug["stocktoday"]
+    return dataclasses.replace(hosted, dashboard=dataclasses.replace(hosted.dashboard, **changes))
+
+
 def test_it_reports_a_duplicate_slug():
-    twin = dataclasses.replace(stocktoday, title="Stock Twin")
-    messages = check_dashboards([stocktoday, twin])
+    messages = check_dashboards([stock(), stock(title="Stock Twin")])
     assert ids(messages) == ["dashboards.E001"]
     assert "'stocktoday'" in messages[0].msg
 
 
 def test_it_reports_a_slug_that_is_not_url_safe():
-    messages = check_dashboards([dataclasses.replace(stocktoday, slug="Stock Today!")])
+    messages = check_dashboards([stock(slug="Stock Today!")])
     assert ids(messages) == ["dashboards.E002"]
 
 
 def test_it_reports_a_parameter_without_an_input_component():
     extra = MultiChoice(name="sectors", label="Sectors", choices=("tech",), default=["tech"])
-    messages = check_dashboards([dataclasses.replace(stocktoday, params=(*stocktoday.params, extra))])
+    params = registry.get("stocktoday").params
+    messages = check_dashboards([stock(params=(*params, extra))])
     assert ids(messages) == ["dashboards.E003"]
     assert "'sectors'" in messages[0].msg
 

@@ -42,7 +42,7 @@ def test_component_bundles_are_versioned_static_files_cached_for_a_year(sales_cl
     scripts = re.findall(r'src="([^"]+)"', html)
     assert not [url for url in scripts if "_dash-component-suites" in url], "a redirect per bundle"
     bundle = next(url for url in scripts if "dash_renderer" in url)
-    assert bundle.startswith("/static/dash-bundles/4.")
+    assert bundle.startswith("/static/dash-bundles/dash/4.")
     served = sales_client.get(bundle)
     assert served.status_code == 200
     assert "immutable" in served["Cache-Control"]

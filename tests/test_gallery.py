@@ -11,6 +11,7 @@ from dashboards.access import VERSION_KEY
 from dashboards.catalogue.stocktoday import dashboard as stocktoday_spec
 from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
+from tests.conftest import catalogue_of
 
 
 def test_it_sends_anonymous_users_to_login_with_next(client, db):
@@ -56,14 +57,14 @@ def test_it_shows_only_the_dashboards_a_user_may_open(client, marketing):
     assert "Stock Today" not in html
 
 
-def synthetic_catalogue(count: int) -> registry.Catalogue:
+def synthetic_catalogue(count: int):
     dashboards = [
         dataclasses.replace(
             stocktoday_spec, slug=f"synthetic-{i}", title=f"Synthetic {i}", category=f"Cat {i % 7}"
         )
         for i in range(count)
     ]
-    return registry.Catalogue(discovered=dashboards, by_slug={d.slug: d for d in dashboards})
+    return catalogue_of(*dashboards)
 
 
 def gallery_queries(count, monkeypatch, client, cast) -> int:

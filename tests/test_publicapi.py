@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from dashboards.catalogue import publicapi
-from dashboards.sources import ProcessCache, age_text
-from dashboards.spec import data_dir
+from dashkit.sources import ProcessCache, age_text
+from dashkit.spec import data_dir
 from tests.dash_requests import portal_callback, portal_callback_response
 
 SNAPSHOT = json.loads((data_dir() / publicapi.SNAPSHOT).read_text())

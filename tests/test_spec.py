@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from dashboards.catalogue.stocktoday import dashboard
-from dashboards.spec import ParamError
+from dashkit.spec import ParamError
 
 
 def test_it_fills_in_defaults():

@@ -1,4 +1,4 @@
-"""dashboards.stats against statsmodels and scipy, a published example, and its refusals."""
+"""dashkit.stats against statsmodels and scipy, a published example, and its refusals."""
 
 import math
 
@@ -12,7 +12,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from dashboards.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
+from dashkit.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 
 # (successes_a, trials_a, successes_b, trials_b)
 PAIRS = [

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboards.spec import Dashboard, MultiChoice
+from dashkit.spec import Dashboard, MultiChoice
 
 REGIONS = ("north", "south", "east", "west", "=formula")
 ROWS = 1_000_000

@@ -8,7 +8,7 @@ binomial draw from visitors and purchases a binomial draw from sign-ups, with
 rates that differ by experiment and, where the change works, by variant:
 "checkout-redesign" clearly helps, "pricing-page-copy" changes nothing and
 "onboarding-email" has a small effect that 28 days cannot quite confirm.
-The statistics are in `dashboards.stats`.
+The statistics are in `dashkit.stats`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashboards.look import control, dark_figure
-from dashboards.spec import Choice, Dashboard, Number, ParamError
-from dashboards.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
+from dashkit.look import control, dark_figure
+from dashkit.spec import Choice, Dashboard, Number, ParamError
+from dashkit.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 
 DAYS = 28
 VARIANTS = ("A", "B")

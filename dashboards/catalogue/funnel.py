@@ -19,8 +19,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashboards.look import control, dark_figure
-from dashboards.spec import Choice, Dashboard, Date, ParamError
+from dashkit.look import control, dark_figure
+from dashkit.spec import Choice, Dashboard, Date, ParamError
 
 FIRST_DAY = dt.date(2024, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)

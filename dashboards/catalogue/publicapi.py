@@ -19,9 +19,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashboards.look import control, dark_figure
-from dashboards.sources import Fetched, JsonSource
-from dashboards.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir
+from dashkit.look import control, dark_figure
+from dashkit.sources import Fetched, JsonSource
+from dashkit.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir
 
 CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "SEK", "NOK")
 BASES = ("EUR", "USD", "GBP", "CHF", "JPY")

@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashboards.look import control, dark_figure
-from dashboards.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
+from dashkit.look import control, dark_figure
+from dashkit.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
 
 TICKERS = ("AAPL", "GSPC", "IBM", "MSFT", "SBUX")
 FIRST_DAY = dt.date(2007, 1, 3)

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboards.live import live_point_publish
-from dashboards.spec import ParamError
+from dashkit.spec import ParamError
 
 
 class Command(BaseCommand):

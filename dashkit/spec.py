@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "data"
 
 
 def data_dir() -> Path:
@@ -131,6 +131,26 @@ class Date(Param):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Portal:
+    """What the portal adds to a plain Dash app module: `portal = Portal(...)` beside `app`.
+
+    A plain run (`python app.py`) ignores it. Title and description default to
+    the app's `title` and the module's docstring; `params` name input
+    components of the layout by id, and `data(params)` is the frame behind the
+    view (saved reports, permalinks and CSV export need them).
+    """
+
+    title: str = ""
+    description: str = ""
+    category: str = "General"
+    params: tuple[Param, ...] = ()
+    data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
+    features: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    live: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Dashboard:
     """A dashboard as the portal and the standalone run both see it."""
 
@@ -138,17 +158,25 @@ class Dashboard:
     title: str
     description: str
     category: str
-    params: tuple[Param, ...]
+    params: tuple[Param, ...] = ()
     # params -> DataFrame: the data behind the view, with no side effects.
-    data: Callable[[dict[str, Any]], pd.DataFrame]
-    # default params -> Dash component tree.
-    layout: Callable[[dict[str, Any]], Any]
+    data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
+    # default params -> Dash component tree (None for a dropped-in Dash app).
+    layout: Callable[[dict[str, Any]], Any] | None = None
     # Registers the callbacks on any object with Dash's `callback` decorator.
-    register_callbacks: Callable[[Any], None]
+    register_callbacks: Callable[[Any], None] | None = None
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
     # New data reaches open pages without a reload (shown as a badge).
     live: bool = False
+
+    @property
+    def has_params(self) -> bool:
+        return bool(self.params)
+
+    @property
+    def has_data(self) -> bool:
+        return self.data is not None
 
     def param(self, name: str) -> Param:
         for p in self.params:

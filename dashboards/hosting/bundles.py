@@ -1,0 +1,167 @@
+"""Component libraries' files as versioned static files, and each page naming only its own.
+
+Plain Dash serves `_dash-component-suites/<package>/<file>` itself; the portal
+serves the same files as `/static/dash-bundles/<package>/<version>/<file>`
+through WhiteNoise (compressed, cached for a year: the version is in the path)
+for every installed component package, Dash's own and plotly.js included.
+
+Dash's component registry is process-wide: once one catalogue module imports
+dash-bootstrap-components, plain Dash would list its bundles on every app's
+page. A hosted app's page names only the libraries its own module uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import sys
+import types
+from pathlib import Path
+
+import dash
+from dash.development.base_component import Component, ComponentRegistry
+from dash.fingerprint import check_fingerprint
+from django.contrib.staticfiles.finders import BaseFinder
+from django.contrib.staticfiles.utils import get_files
+from django.core.files.storage import FileSystemStorage
+from django.templatetags.static import static
+
+BUNDLE_ROOT = "dash-bundles"
+# What a component package may serve: scripts, styles, source maps, fonts, images.
+SERVED_SUFFIXES = {".js", ".css", ".map", ".json", ".woff", ".woff2", ".ttf", ".eot", ".svg", ".png", ".gif"}
+# Dash's own packages: always on the page (dash-renderer, dcc, html, dash_table, plotly.js).
+DASH_PACKAGES = {"dash", "plotly"}
+
+
+def _package_root(package: str) -> Path | None:
+    if package not in DASH_PACKAGES and package not in ComponentRegistry.registry:
+        return None
+    module = sys.modules.get(package) or importlib.import_module(package)
+    return Path(module.__file__).resolve().parent
+
+
+def _version(package: str) -> str:
+    return str(getattr(sys.modules[package], "__version__", "0"))
+
+
+def bundle_path(package: str, path_in_package: str) -> str:
+    return f"{BUNDLE_ROOT}/{package}/{_version(package)}/{path_in_package}"
+
+
+class DashBundleFinder(BaseFinder):
+    """`dash-bundles/<package>/<version>/<path>` from the installed component packages."""
+
+    def check(self, **kwargs):
+        return []
+
+    def find(self, path, find_all=False, **kwargs):
+        found = self._find(path)
+        if find_all:
+            return [found] if found else []
+        # Django's staticfiles expects an empty list, not None, for "not here".
+        return found or []
+
+    def _find(self, path: str) -> str | None:
+        parts = path.split("/", 3)
+        if len(parts) != 4 or parts[0] != BUNDLE_ROOT:
+            return None
+        _, package, version, rest = parts
+        try:
+            root = _package_root(package)
+        except ImportError:
+            return None
+        if root is None or version != _version(package):
+            return None
+        candidate = (root / rest).resolve()
+        if candidate.is_relative_to(root) and candidate.suffix in SERVED_SUFFIXES and candidate.is_file():
+            return str(candidate)
+        return None
+
+    def list(self, ignore_patterns):
+        from dashboards import registry
+
+        registry.catalogue()  # the component packages the catalogue imports
+        for package in sorted(DASH_PACKAGES | set(ComponentRegistry.registry)):
+            root = _package_root(package)
+            storage = FileSystemStorage(location=root)
+            storage.prefix = f"{BUNDLE_ROOT}/{package}/{_version(package)}"
+            if os.path.isdir(storage.location):
+                for path in get_files(storage, ignore_patterns or []):
+                    if Path(path).suffix in SERVED_SUFFIXES:
+                        yield path, storage
+
+
+def direct_bundle_urls(page: str, prefix: str) -> str:
+    """Point a page's `_dash-component-suites/` addresses straight at the static files."""
+    suites = re.escape(prefix + "_dash-component-suites/")
+
+    def direct(match: re.Match) -> str:
+        path, _ = check_fingerprint(match["path"])
+        return f'{match["attr"]}="{static(bundle_path(match["package"], path))}"'
+
+    return re.sub(
+        rf'(?P<attr>src|href)="{suites}(?P<package>[^/"]+)/(?P<path>[^"?]+)(\?[^"]*)?"', direct, page
+    )
+
+
+# CDN files the portal ships itself, byte for byte, so a page never asks another host.
+LOCAL_COPIES = {
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.3.6/dist/css/bootstrap.min.css": "vendor/bootstrap-5.3.6/bootstrap.min.css",
+}
+
+
+def _url(resource) -> str:
+    return (
+        (resource.get("href") or resource.get("src") or "") if isinstance(resource, dict) else str(resource)
+    )
+
+
+def remote_resources(app: dash.Dash) -> list[str]:
+    """The app's external stylesheets and scripts that the portal cannot serve from this site."""
+    urls = [_url(r) for r in [*app.config.external_stylesheets, *app.config.external_scripts]]
+    return [u for u in urls if re.match(r"^(https?:)?//", u) and u not in LOCAL_COPIES]
+
+
+def local_page(page: str, prefix: str) -> str:
+    """A hosted app's page naming only this site: bundles and known CDN files as static files,
+    other external files left out (the system check names them)."""
+    page = direct_bundle_urls(page, prefix)
+    for url, local in LOCAL_COPIES.items():
+        page = page.replace(f'"{url}"', f'"{static(local)}"')
+    return re.sub(r'<(link|script)\b[^>]*\b(href|src)="(https?:)?//[^"]*"[^>]*>(</script>)?', "", page)
+
+
+def limit_to_own_libraries(app: dash.Dash, *, module: types.ModuleType) -> None:
+    """The app's page lists the component libraries its module and layout use, no others."""
+    libraries = sorted(_libraries_of(app, module))
+    app.scripts.get_all_scripts = lambda dev_bundles=False: app.scripts.get_library_scripts(
+        libraries, dev_bundles
+    )
+    app.css.get_all_css = lambda: app.css.get_library_css(libraries)
+
+
+def _libraries_of(app: dash.Dash, module: types.ModuleType) -> set[str]:
+    registered = set(ComponentRegistry.registry)
+    used = {"dash"}
+    modules = [
+        m
+        for name, m in list(sys.modules.items())
+        if name == module.__name__ or name.startswith(module.__name__ + ".")
+    ]
+    for mod in modules:
+        for value in vars(mod).values():
+            owner = (
+                value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+            )
+            if isinstance(owner, str):
+                used.add(owner.split(".")[0])
+    stack = [app._layout_value()]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+        elif isinstance(node, Component):
+            used.add(type(node).__module__.split(".")[0])
+            stack.extend(getattr(node, prop, None) for prop in node._prop_names)
+    return used & registered

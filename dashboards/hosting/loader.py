@@ -1,0 +1,239 @@
+"""Import the catalogue: each module (or package) on its own, each failure kept apart.
+
+A catalogue entry is one of:
+- a plain Dash app module: a module-level `dash.Dash` (named `app`, or the only
+  one), optionally with `portal = dashkit.Portal(...)` beside it;
+- a `dashboard = dashkit.Dashboard(...)` declaration, built into a `dash.Dash`;
+- a module-level `DjangoDash`, rebuilt as a `dash.Dash` with its layout and callbacks.
+
+`@dash.callback` and `dash.clientside_callback` register into process-wide
+lists that plain Dash hands to the first app that serves a request; here what
+a module registers while it is imported goes to that module's app only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import dash
+import dash._callback as dash_callback
+from dash import Input, Output, dcc
+from django.conf import settings
+from django_plotly_dash import DjangoDash
+
+from dashboards.hosting import bundles, compat
+from dashkit.spec import Dashboard, Portal, standalone_app
+
+PARAMS_STORE = "_portal_params"
+# Tells the portal page around the iframe the parameters on screen, for its
+# "Copy link", "Download CSV" and "Save report".
+POST_PARAMS_JS = """function () {
+    var names = %(names)s, params = {};
+    for (var i = 0; i < names.length; i++) { params[names[i]] = arguments[i]; }
+    window.parent.postMessage({type: "dashengine:params", slug: %(slug)s, params: params}, window.location.origin);
+    return window.dash_clientside.no_update;
+}"""
+
+
+def app_prefix(slug: str) -> str:
+    """Where the browser reaches a dashboard's Dash routes (the URLconf's `app/<ident>/`)."""
+    return f"/django_plotly_dash/app/{slug}/"
+
+
+@dataclass
+class Hosted:
+    dashboard: Dashboard
+    app: dash.Dash
+    module: str
+
+
+@dataclass
+class Catalogue:
+    # Every entry in discovery order, duplicate slugs included, for the system checks.
+    discovered: list[Hosted] = field(default_factory=list)
+    by_slug: dict[str, Hosted] = field(default_factory=dict)
+    # module name -> traceback, for modules that raised while loading.
+    failed: dict[str, str] = field(default_factory=dict)
+    # Modules of a catalogue package that define no app and no dashboard.
+    without_dashboard: list[str] = field(default_factory=list)
+
+
+def discover(packages: list[str]) -> Catalogue:
+    catalogue = Catalogue()
+    for package_name in packages:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            name = f"{package_name}.{info.name}"
+            try:
+                hosted = load(name, slug=info.name.replace("_", "-"))
+            except Exception:  # noqa: BLE001 - one broken module must not stop the portal
+                catalogue.failed[name] = traceback.format_exc()
+                continue
+            if hosted is None:
+                catalogue.without_dashboard.append(name)
+                continue
+            catalogue.discovered.append(hosted)
+            catalogue.by_slug.setdefault(hosted.dashboard.slug, hosted)
+    # dash.get_asset_url() & co. now follow the app serving each request.
+    compat.install_serving_app_config(fallback=dash._get_paths.CONFIG)
+    return catalogue
+
+
+_loaded: dict[str, Hosted | None] = {}
+
+
+def load(module_name: str, *, slug: str) -> Hosted | None:
+    """Import one catalogue module and host what it defines (None if nothing), once per process."""
+    if module_name not in _loaded:
+        _loaded[module_name] = _load(module_name, slug=slug)
+    return _loaded[module_name]
+
+
+def _load(module_name: str, *, slug: str) -> Hosted | None:
+    with _dash_env(requests_pathname_prefix=app_prefix(slug)), _own_global_callbacks() as registered:
+        module = importlib.import_module(module_name)
+    declared = getattr(module, "dashboard", None)
+    if isinstance(declared, Dashboard):
+        with _dash_env(requests_pathname_prefix=app_prefix(declared.slug)):
+            app = standalone_app(declared)
+        dashboard = declared
+    else:
+        app = _module_app(module)
+        if app is None:
+            return None
+        dashboard = _dashboard_for(module, app, slug=slug)
+    registered.give_to(app)
+    _adopt(app, dashboard=dashboard, module=module)
+    return Hosted(dashboard=dashboard, app=app, module=module_name)
+
+
+def _module_app(module) -> dash.Dash | None:
+    found = getattr(module, "app", None)
+    if not isinstance(found, (dash.Dash, DjangoDash)):
+        apps = [v for v in vars(module).values() if isinstance(v, (dash.Dash, DjangoDash))]
+        found = apps[0] if len(apps) == 1 else None
+    if isinstance(found, DjangoDash):
+        return _from_django_dash(found, module)
+    return found
+
+
+def _from_django_dash(source: DjangoDash, module) -> dash.Dash:
+    """A DjangoDash written for django-plotly-dash, as the plain Dash app it describes."""
+    app = dash.Dash(module.__name__, serve_locally=True, title=source._uid)
+    app.layout = source.layout
+    app.config.suppress_callback_exceptions = source._suppress_callback_exceptions
+    for callback_args, func in source._callback_sets:
+        app.callback(**callback_args)(func)
+    for callback_args in source._clientside_callback_sets:
+        app.clientside_callback(**callback_args)
+    return app
+
+
+def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
+    portal = getattr(module, "portal", None)
+    if not isinstance(portal, Portal):
+        portal = Portal()
+    doc = inspect.cleandoc(module.__doc__ or "")
+    first_line, _, rest = doc.partition("\n")
+    title = portal.title or (app.title if app.title != "Dash" else "") or first_line.rstrip(".") or slug
+    return Dashboard(
+        slug=slug,
+        title=title,
+        description=portal.description
+        or " ".join(rest.split())
+        or (first_line if title != first_line else ""),
+        category=portal.category,
+        params=portal.params,
+        data=portal.data,
+        features=portal.features,
+        tags=portal.tags,
+        live=portal.live,
+    )
+
+
+def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
+    """What the portal changes in a hosted app: where the browser sends its
+    requests, which cookie carries the CSRF token, which libraries its page
+    loads, and, for declared parameters, telling the page around it their values."""
+    config = app.config
+    config.unset_read_only(["requests_pathname_prefix", "csrf_token_name"])
+    config.requests_pathname_prefix = app_prefix(dashboard.slug)
+    config.csrf_token_name = settings.CSRF_COOKIE_NAME
+    bundles.limit_to_own_libraries(app, module=module)
+    if dashboard.params:
+        app._extra_components.append(dcc.Store(id=PARAMS_STORE))
+        app.clientside_callback(
+            POST_PARAMS_JS % {"slug": _js(dashboard.slug), "names": _js([p.name for p in dashboard.params])},
+            Output(PARAMS_STORE, "data"),
+            *[Input(p.name, p.prop) for p in dashboard.params],
+        )
+    # What plain Dash does on the first request: check the layout, list the
+    # scripts, take the callbacks. Done now, so that a broken layout fails the load.
+    app._setup_server()
+
+
+def _js(value) -> str:
+    return json.dumps(value)
+
+
+@contextmanager
+def _dash_env(**values: str) -> Iterator[None]:
+    """Dash reads `DASH_<SETTING>` when an app is built; `get_asset_url()` in a
+    module-level layout then names the portal's address, not `/`."""
+    names = {f"DASH_{k.upper()}": v for k, v in values.items()}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update(names)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _Registered:
+    """What `@dash.callback` & co. registered since `start`."""
+
+    def __init__(self):
+        self.callbacks: list = []
+        self.callback_map: dict = {}
+        self.inline_scripts: list = []
+        self.api_paths: dict = {}
+
+    def give_to(self, app: dash.Dash) -> None:
+        app._callback_list.extend(self.callbacks)
+        app.callback_map.update(self.callback_map)
+        app._inline_scripts.extend(self.inline_scripts)
+        app.callback_api_paths.update(self.api_paths)
+
+
+@contextmanager
+def _own_global_callbacks() -> Iterator[_Registered]:
+    registered = _Registered()
+    before_list = len(dash_callback.GLOBAL_CALLBACK_LIST)
+    before_map = set(dash_callback.GLOBAL_CALLBACK_MAP)
+    before_scripts = len(dash_callback.GLOBAL_INLINE_SCRIPTS)
+    before_api = set(dash_callback.GLOBAL_API_PATHS)
+    try:
+        yield registered
+    finally:
+        registered.callbacks = dash_callback.GLOBAL_CALLBACK_LIST[before_list:]
+        del dash_callback.GLOBAL_CALLBACK_LIST[before_list:]
+        for key in set(dash_callback.GLOBAL_CALLBACK_MAP) - before_map:
+            registered.callback_map[key] = dash_callback.GLOBAL_CALLBACK_MAP.pop(key)
+        registered.inline_scripts = dash_callback.GLOBAL_INLINE_SCRIPTS[before_scripts:]
+        del dash_callback.GLOBAL_INLINE_SCRIPTS[before_scripts:]
+        for key in set(dash_callback.GLOBAL_API_PATHS) - before_api:
+            registered.api_paths[key] = dash_callback.GLOBAL_API_PATHS.pop(key)
