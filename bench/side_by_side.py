@@ -2,13 +2,12 @@
 
     .venv/bin/python bench/side_by_side.py --duration 5 --repeat 3 --workers 2 --connections 8
 
-Three sides, started one at a time, their order reversed on every repeat:
+Two sides, started one at a time, their order reversed on every repeat:
 
 - plain: `gunicorn --workers W --bind 127.0.0.1:PORT examples.stocktoday:server`;
-- portal: the Procfile web command (gunicorn + uvicorn workers) with W workers, DASH_FAST_VIEWS=1;
-- dpd default: the same with DASH_FAST_VIEWS=0 (django-plotly-dash's own views).
+- portal: the Procfile web command (gunicorn + uvicorn workers) with W workers.
 
-The portal sides run against a fresh SQLite database (`prepare_portal`) as the
+The portal side runs against a fresh SQLite database (`prepare_portal`) as the
 logged-in `admin`, and against Redis db 13 (cache and sessions) when Redis
 answers at 127.0.0.1:6379. Each side is bound to 127.0.0.1 only.
 
@@ -72,7 +71,7 @@ DASHBOARD_PAGE = f"/dashboards/{SLUG}/"
 # The app page without initial arguments: the same view as the iframe's, usable before any page is rendered.
 PORTAL_APP_PAGE = f"/django_plotly_dash/app/{SLUG}/"
 REDIS_URL = "redis://127.0.0.1:6379/13"
-SIDES = ("plain", "portal", "dpd default")
+SIDES = ("plain", "portal")
 PAGE_LOADS = 20
 START_TIMEOUT = 120
 RESULTS = ROOT / "bench" / "results" / "side_by_side.json"
@@ -389,11 +388,10 @@ def side_process(side: str, setup: Setup, port: int, workers: int):
     if side == "plain":
         headers = {"Referer": f"{base}/"}
         return plain_command(port, workers), dict(setup.env), headers, f"{base}/"
-    env = {**setup.env, "DASH_FAST_VIEWS": "1" if side == "portal" else "0"}
     headers = {**setup.headers, "Referer": f"{base}{DASHBOARD_PAGE}"}
     # server() polls with urlopen, which takes a Request too: the app page needs the session cookie.
     ready = urllib.request.Request(f"{base}{PORTAL_APP_PAGE}", headers={"Cookie": headers["Cookie"]})
-    return portal_command(port, workers), env, headers, ready
+    return portal_command(port, workers), dict(setup.env), headers, ready
 
 
 def measure_side(side: str, setup: Setup, args) -> dict:
@@ -441,7 +439,7 @@ def run_all(setup: Setup, args) -> dict[str, list[dict]]:
             print(f"repeat {repeat + 1}/{args.repeat}: {side}", file=sys.stderr, flush=True)
             try:
                 runs[side].append(measure_side(side, setup, args))
-            except Exception as error:  # noqa: BLE001 (one failing side must not hide the other two)
+            except Exception as error:  # noqa: BLE001 (one failing side must not hide the other)
                 print(f"  {side} failed: {error!r}"[:2000], file=sys.stderr, flush=True)
                 runs[side].append({"failed": repr(error)[:2000]})
     return runs
@@ -514,11 +512,9 @@ def table(rows: list[dict]) -> str:
         "endpoint",
         "plain req/s",
         "portal req/s",
-        "dpd default req/s",
         "portal/plain",
         "plain p50/p99 ms",
         "portal p50/p99 ms",
-        "dpd default p50/p99 ms",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -552,7 +548,7 @@ def main() -> None:
     redis = f"Redis ({REDIS_URL})" if setup.redis else "no Redis (locmem cache, sessions in SQLite)"
     print(
         f"Stock Today, {args.workers} workers per side, wrk {args.connections} connections, "
-        f"{args.duration:g} s per endpoint, median of {args.repeat}; portal sides with {redis}.\n"
+        f"{args.duration:g} s per endpoint, median of {args.repeat}; portal side with {redis}.\n"
     )
     print(table(rows))
     failures = {side: [r["failed"] for r in runs[side] if "failed" in r] for side in SIDES}

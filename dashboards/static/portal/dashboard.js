@@ -36,8 +36,9 @@
     if (event.data.slug !== slug) return;
     query = toQuery(event.data.params);
     permalink.value = pageUrl + query;
-    exportLink.href = exportBase + query;
-    paramsField.value = JSON.stringify(event.data.params);
+    // Download CSV and Save report exist only where the dashboard declares data and parameters.
+    if (exportLink) exportLink.href = exportBase + query;
+    if (paramsField) paramsField.value = JSON.stringify(event.data.params);
   });
 
   document.getElementById("copy-link").addEventListener("click", function () {

@@ -1,0 +1,1 @@
+"""A catalogue with one module that cannot load and one that can."""

@@ -1,0 +1,6 @@
+"""Fine: it loads."""
+
+from dash import Dash, html
+
+app = Dash(__name__)
+app.layout = html.Div("fine", id="fine")

@@ -1,0 +1,365 @@
+"""Plain Dash apps dropped into the catalogue answer exactly as they do alone.
+
+Each app in `tests/compat_apps/` runs as plain Dash in a process of its own
+(`tests/plain_dash.py`, no Django) and in the portal; the same requests get
+the same JSON from both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboards import registry
+from dashboards.hosting.loader import Catalogue, discover
+from dashboards.models import Dashboard
+from dashboards.services import dashboards_sync, grant_add
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["context", "patterns", "clientside", "downloads", "libraries"]
+
+
+def prefix(slug: str) -> str:
+    return f"/django_plotly_dash/app/{slug}/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """Each compat app served alone by plain Dash: name -> base URL."""
+    servers, urls = [], {}
+    for name in APPS:
+        port = free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "tests" / "plain_dash.py"),
+                    f"tests.compat_apps.{name}",
+                    str(port),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        urls[name] = f"http://127.0.0.1:{port}/"
+    for url in urls.values():
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+    yield urls
+    for server in servers:
+        server.terminate()
+        server.wait()
+
+
+def plain_request(url: str, body: dict | None = None) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture
+def compat(monkeypatch, cast):
+    """The shipped catalogue plus the compat apps; alice may open them, viewer may not."""
+    shipped = registry.catalogue()
+    extra = discover(["tests.compat_apps"])
+    assert extra.failed == {}
+    merged = Catalogue(
+        discovered=[*shipped.discovered, *extra.discovered], by_slug={**shipped.by_slug, **extra.by_slug}
+    )
+    monkeypatch.setattr(registry, "_catalogue", merged)
+    dashboards_sync()
+    for name in APPS:
+        grant_add(dashboard=Dashboard.objects.get(slug=name), user=cast["alice"])
+    return extra
+
+
+@pytest.fixture
+def alice(client, compat, cast):
+    client.force_login(cast["alice"])
+    return client
+
+
+def portal_request(client, url: str, body: dict | None = None):
+    if body is None:
+        return client.get(url)
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def item(id_, prop, value=None):
+    return {"id": id_, "property": prop, "value": value}
+
+
+def body(output, outputs, inputs, state=(), changed=None):
+    return {
+        "output": output,
+        "outputs": outputs,
+        "inputs": list(inputs),
+        "state": list(state),
+        "changedPropIds": changed if changed is not None else [],
+    }
+
+
+def out(id_, prop):
+    return {"id": id_, "property": prop}
+
+
+ITEM = {"type": "item", "index": 1}
+ECHO = {"type": "echo", "index": 1}
+CALLBACKS = {
+    "context": [
+        body(
+            "which.children",
+            out("which", "children"),
+            [item("btn-1", "n_clicks", 0), item("btn-2", "n_clicks", 0)],
+        ),
+        body(
+            "which.children",
+            out("which", "children"),
+            [item("btn-1", "n_clicks", 1), item("btn-2", "n_clicks", 0)],
+            changed=["btn-1.n_clicks"],
+        ),
+        body(
+            "..grouped.children..",
+            [out("grouped", "children")],
+            [item("btn-1", "n_clicks", 2), item("btn-2", "n_clicks", 1)],
+            [item("kept", "children", "unchanged")],
+            changed=["btn-1.n_clicks"],
+        ),
+        body(
+            "..grouped.children..",
+            [out("grouped", "children")],
+            [item("btn-1", "n_clicks", 0), item("btn-2", "n_clicks", 0)],
+            [item("kept", "children", "unchanged")],
+        ),
+        body(
+            "kept.children",
+            out("kept", "children"),
+            [item("btn-2", "n_clicks", 3)],
+            changed=["btn-2.n_clicks"],
+        ),
+    ],
+    "patterns": [
+        body(
+            '{"index":["MATCH"],"type":"echo"}.children',
+            out(ECHO, "children"),
+            [item(ITEM, "value", "typed")],
+            changed=['{"index":1,"type":"item"}.value'],
+        ),
+        body(
+            '{"index":["MATCH"],"type":"before"}.children',
+            out({"type": "before", "index": 1}, "children"),
+            [item(ITEM, "value", "v1")],
+            [[item({"type": "item", "index": 0}, "value", "v0")]],
+        ),
+        body(
+            "total.children",
+            out("total", "children"),
+            [[item({"type": "item", "index": i}, "value", f"v{i}") for i in range(3)]],
+        ),
+        body(
+            "items.children", out("items", "children"), [item("add", "n_clicks", 1)], changed=["add.n_clicks"]
+        ),
+        body("log.data", out("log", "data"), [item("add", "n_clicks", 2)], changed=["add.n_clicks"]),
+    ],
+    "downloads": [
+        body("download.data", out("download", "data"), [item("download-btn", "n_clicks", 1)]),
+        body("failure.children", out("failure", "children"), [item("fail-btn", "n_clicks", 2)]),
+        body("later.children", out("later", "children"), [item("fail-btn", "n_clicks", 1)]),
+        body(
+            "made-later.title",
+            out("made-later", "title"),
+            [item("made-later", "children", "made by click 1")],
+        ),
+    ],
+    "libraries": [
+        body("alert.children", out("alert", "children"), [item("count", "n_clicks", 4)]),
+        body(
+            "selected.children", out("selected", "children"), [item("grid", "cellClicked", {"value": "Kia"})]
+        ),
+    ],
+}
+
+
+def allow_duplicate_body(client) -> dict:
+    """`log_reset` writes `log.data` with allow_duplicate: its key carries a hash."""
+    dependencies = json.loads(client.get(prefix("patterns") + "_dash-dependencies").content)
+    [key] = [d["output"] for d in dependencies if d["output"].startswith("log.data@")]
+    return body(key, out("log", "data"), [item("reset", "n_clicks", 1)], changed=["reset.n_clicks"])
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_layout_and_dependencies_are_plain_dashs(alice, plain, name):
+    for route in ("_dash-layout", "_dash-dependencies"):
+        status, expected = plain_request(plain[name] + route)
+        response = portal_request(alice, prefix(name) + route)
+        # Addresses differ only by where the app lives: `/` alone, its prefix in the portal.
+        ours = json.loads(json.dumps(json.loads(response.content)).replace(prefix(name), "/"))
+        assert (response.status_code, ours) == (status, json.loads(expected)), route
+
+
+@pytest.mark.parametrize("name", [n for n in APPS if n in CALLBACKS])
+def test_every_callback_answers_as_plain_dash(alice, plain, name):
+    bodies = CALLBACKS[name] + ([allow_duplicate_body(alice)] if name == "patterns" else [])
+    for sent in bodies:
+        status, expected = plain_request(plain[name] + "_dash-update-component", sent)
+        response = portal_request(alice, prefix(name) + "_dash-update-component", sent)
+        assert response.status_code == status, (sent["output"], response.content[:300])
+        if status == 200:
+            assert json.loads(response.content) == json.loads(expected), sent["output"]
+
+
+def test_dash_ctx_works_inside_a_callback(alice):
+    [sent] = [
+        b
+        for b in CALLBACKS["context"]
+        if b["changedPropIds"] == ["btn-1.n_clicks"] and "which" in b["output"]
+    ]
+    answer = json.loads(portal_request(alice, prefix("context") + "_dash-update-component", sent).content)
+    assert answer["response"]["which"]["children"] == "btn-1 ['btn-1.n_clicks'] 1 btn-1"
+    assert answer["sideUpdate"] == {"side": {"children": "set_props from btn-1"}}
+
+
+def test_an_allow_duplicate_output_answers_under_its_plain_name(alice):
+    answer = json.loads(
+        portal_request(
+            alice, prefix("patterns") + "_dash-update-component", allow_duplicate_body(alice)
+        ).content
+    )
+    assert answer["response"] == {"log": {"data": ["reset"]}}
+
+
+def test_a_match_output_answers_for_its_own_index(alice):
+    sent = CALLBACKS["patterns"][0]
+    answer = json.loads(portal_request(alice, prefix("patterns") + "_dash-update-component", sent).content)
+    assert answer["response"] == {'{"index":1,"type":"echo"}': {"children": "echo typed"}}
+
+
+def test_a_global_callback_belongs_to_its_own_module_only(alice):
+    clientside = registry.app("clientside")
+    context = registry.app("context")
+    assert "length.children" in clientside.callback_map
+    assert "which.children" in context.callback_map
+    assert "length.children" not in context.callback_map
+    assert "which.children" not in registry.app("stocktoday").callback_map
+
+
+def test_a_page_loads_only_its_own_component_libraries(alice):
+    def loaded(name):
+        page = alice.get(prefix(name)).content.decode()
+        return {src.split("/")[3] for src in re.findall(r'src="(/static/dash-bundles/[^"]+)"', page)}
+
+    assert loaded("libraries") == {
+        "dash",
+        "dash_bootstrap_components",
+        "dash_ag_grid",
+        "dash_mantine_components",
+    }
+    assert loaded("context") == {"dash"}
+
+
+def test_component_libraries_and_the_bootstrap_theme_come_from_this_site(alice):
+    page = alice.get(prefix("libraries")).content.decode()
+    assert re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', page) == []
+    assert '/static/vendor/bootstrap-5.3.6/bootstrap.min.css"' in page
+    for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', page):
+        served = alice.get(src)
+        assert served.status_code == 200, src
+
+
+def test_a_missing_static_file_is_404(alice):
+    assert alice.get("/static/dash-bundles/dash_ag_grid/0.0.0/nothing.js").status_code == 404
+    assert alice.get("/static/no/such/file.css").status_code == 404
+    assert (
+        alice.get(prefix("libraries") + "_dash-component-suites/dash_ag_grid/nothing.js").status_code == 404
+    )
+
+
+def test_assets_are_served_and_named_on_the_page(alice):
+    page = alice.get(prefix("clientside")).content.decode()
+    assert f"{prefix('clientside')}assets/style.css" in page
+    assert f"{prefix('clientside')}assets/app.js" in page
+    css = alice.get(prefix("clientside") + "assets/style.css")
+    assert css.status_code == 200
+    assert b"compat-upper" in b"".join(css.streaming_content) if css.streaming else css.content
+    layout = json.loads(alice.get(prefix("clientside") + "_dash-layout").content)
+    assert f"{prefix('clientside')}assets/logo.svg" in json.dumps(layout)
+
+
+def test_a_download_sends_the_frame_as_csv(alice):
+    sent = CALLBACKS["downloads"][0]
+    answer = json.loads(portal_request(alice, prefix("downloads") + "_dash-update-component", sent).content)
+    data = answer["response"]["download"]["data"]
+    assert (data["filename"], data["base64"]) == ("cities.csv", False)
+    assert data["content"].splitlines() == ["city,people", "Oslo,709000", "Lima,10090000", "Pune,3124000"]
+
+
+def test_a_user_without_a_grant_gets_nothing_from_a_dropped_in_app(client, compat, cast):
+    client.force_login(cast["viewer"])
+    for name in APPS:
+        for route in (
+            "",
+            "_dash-layout",
+            "_dash-dependencies",
+            "assets/style.css",
+            "_dash-component-suites/dash/deps/",
+        ):
+            response = client.get(prefix(name) + route)
+            assert (response.status_code, response.content) == (
+                403,
+                b"You do not have access to this dashboard.",
+            )
+    response = portal_request(client, prefix("patterns") + "_dash-update-component", CALLBACKS["patterns"][0])
+    assert response.status_code == 403
+
+
+def test_a_dropped_in_app_gets_a_card_and_a_page_without_portal_extras(alice):
+    gallery = alice.get("/").content.decode()
+    assert "Compat: context" in gallery
+    page = alice.get("/dashboards/context/").content.decode()
+    assert 'id="dash-app"' in page
+    assert "Save report" not in page and "Download CSV" not in page
+    assert registry.get("context").description == (
+        "Context: dash.ctx, callback_context, dict-grouped arguments, set_props, no_update."
+    )
+
+
+def test_a_module_that_fails_to_load_does_not_stop_the_others():
+    catalogue = discover(["tests.compat_broken"])
+    assert list(catalogue.by_slug) == ["fine"]
+    assert set(catalogue.failed) == {"tests.compat_broken.broken", "tests.compat_broken.bad_layout"}
+    assert "this module is broken on purpose" in catalogue.failed["tests.compat_broken.broken"]
+    assert "this layout is broken on purpose" in catalogue.failed["tests.compat_broken.bad_layout"]
+
+
+def test_the_check_names_a_module_that_fails_to_load(monkeypatch):
+    from dashboards.checks import catalogue_check
+
+    monkeypatch.setattr(registry, "_catalogue", discover(["tests.compat_broken"]))
+    errors = [m for m in catalogue_check() if m.id == "dashboards.E004"]
+    assert sorted(e.msg.split(" failed")[0] for e in errors) == [
+        "Catalogue module tests.compat_broken.bad_layout",
+        "Catalogue module tests.compat_broken.broken",
+    ]
