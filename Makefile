@@ -16,6 +16,8 @@ TEST_ENV := DJANGO_ENV_FILE=/nonexistent DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-o
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# The project on the venv's path: `python dashboards/catalogue/<name>.py` finds dashkit from anywhere.
+	$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "dashengine.pth").write_text("$(CURDIR)\n")'
 
 $(VENV)/.installed: $(PY) requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -37,6 +39,7 @@ chromium:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

@@ -69,3 +69,16 @@ def test_database_instances_and_add_stateless_apps_are_not_reachable(sales_clien
     assert sales_client.get("/django_plotly_dash/instance/stocktoday/_dash-layout").status_code == 404
     client.force_login(superuser)
     assert client.get("/django_plotly_dash/add_stateless_apps").status_code == 404
+
+
+def test_a_permalink_page_sends_dash_to_the_layout_of_its_parameters(sales_client):
+    page = sales_client.get("/dashboards/stocktoday/?tickers=IBM&tickers=MSFT").content.decode()
+    app_url = re.search(r'id="dash-app"[^>]*src="([^"]+)"', page)[1]
+    assert "/initial/" in app_url
+    app_page = sales_client.get(app_url).content.decode()
+    config = json.loads(
+        re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', app_page)[1]
+    )
+    assert config["requests_pathname_prefix"] == app_url
+    layout = json.loads(sales_client.get(app_url + "_dash-layout").content)
+    assert layout_values(layout)["tickers.value"] == ["IBM", "MSFT"]

@@ -102,15 +102,6 @@ def test_the_standalone_layout_is_the_portal_layout_without_the_portal_store(sta
     assert {k: v for k, v in portal.items() if not k.startswith("_portal_params.")} == plain
 
 
-@pytest.mark.parametrize("slug", EXAMPLES)
-def test_the_standalone_example_imports_neither_django_nor_django_plotly_dash(slug):
-    code = f"import sys, examples.{slug}; print(sorted(m for m in sys.modules if m.startswith('django')))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=PLAIN_ENV, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
-
-
 def test_callback_bodies_are_built_as_the_browser_builds_them():
     dependency = {"output": "a.children", "inputs": [{"id": "x", "property": "value"}], "state": []}
     body = callback_body(dependency, {"x.value": 3})

@@ -104,7 +104,11 @@ def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None
         prefix = app_prefix(ident)
         page = bundles.local_page(response.content.decode(), prefix)
         if cache_id:
-            page = page.replace(prefix, f"{prefix}initial/{cache_id}/")
+            # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
+            for slash in ("/", "\\u002f"):
+                page = page.replace(
+                    prefix.replace("/", slash), f"{prefix}initial/{cache_id}/".replace("/", slash)
+                )
         response.content = page.encode()
     elif rest == "_dash-layout" and cache_id and response.status_code == 200:
         initial = get_initial_arguments(request, cache_id)

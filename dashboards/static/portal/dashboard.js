@@ -53,7 +53,7 @@
   });
 
   // Download with a visible progress count; errors are shown, never saved as a file.
-  exportLink.addEventListener("click", function (event) {
+  if (exportLink) exportLink.addEventListener("click", function (event) {
     if (!window.fetch || !window.ReadableStream) return; // plain link as a fallback
     event.preventDefault();
     exportLink.setAttribute("aria-busy", "true");
