@@ -363,3 +363,25 @@ def test_the_check_names_a_module_that_fails_to_load(monkeypatch):
         "Catalogue module tests.compat_broken.bad_layout",
         "Catalogue module tests.compat_broken.broken",
     ]
+
+
+def test_a_portal_declaration_beside_the_app_gives_reports_permalinks_and_csv(alice, cast):
+    grant_add(dashboard=Dashboard.objects.get(slug="declared"), user=cast["alice"])
+    dashboard = registry.get("declared")
+    assert (dashboard.title, dashboard.category) == ("Orders by region", "Sales")
+    page = alice.get("/dashboards/declared/?region=South").content.decode()
+    assert "Save report" in page and "Download CSV" in page
+    app_url = re.search(r'id="dash-app"[^>]*src="([^"]+)"', page)[1]
+    layout = json.loads(alice.get(app_url + "_dash-layout").content)
+    assert '"value": "South"' in json.dumps(layout)
+    csv = alice.get("/dashboards/declared/export.csv?region=South")
+    assert b"".join(csv.streaming_content).decode().splitlines() == ["region,orders", "South,5"]
+    refused = portal_request(
+        alice,
+        prefix("declared") + "_dash-update-component",
+        body("total.children", out("total", "children"), [item("region", "value", "West")]),
+    )
+    assert (refused.status_code, refused.content) == (
+        400,
+        b"Bad parameter region: 'West' is not one of North, South",
+    )
