@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboards import registry
 from dashboards.access import can_view
-from dashboards.hosting.views import plain_text
 from dashboards.models import Dashboard, Report
+from dashboards.refusals import plain_text
 from dashboards.selectors import default_report_for_user, report_get_for_user, report_list_for_user
 from dashboards.services import report_default_set, report_delete, report_rename, report_save
 from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard

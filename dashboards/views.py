@@ -22,8 +22,8 @@ from django_plotly_dash.util import store_initial_arguments
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.exports import csv_chunks
-from dashboards.hosting.views import plain_text
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, Report
+from dashboards.refusals import plain_text, viewable_dashboard
 from dashboards.selectors import (
     category_list_for_user,
     dashboard_list_for_user,
@@ -179,14 +179,9 @@ def csv_response(
 
 @require_GET
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    # Plain-text refusals: a download link must never save a login page as CSV.
-    if not request.user.is_authenticated:
-        return plain_text(401, "Sign in to export data.")
-    dashboard = registry.get(slug)
-    if dashboard is None:
-        return plain_text(404, "No such dashboard.")
-    if not can_view(user=request.user, dashboard=dashboard):
-        return plain_text(403, "You do not have access to this dashboard.")
+    dashboard, refusal = viewable_dashboard(request, slug, sign_in="Sign in to export data.")
+    if refusal:
+        return refusal
     try:
         params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:

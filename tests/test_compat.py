@@ -80,9 +80,8 @@ def plain_request(url: str, body: dict | None = None) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-@pytest.fixture
-def compat(monkeypatch, cast):
-    """The shipped catalogue plus the compat apps; alice may open them, viewer may not."""
+def add_compat_apps(monkeypatch, alice) -> None:
+    """The shipped catalogue plus the compat apps, which `alice` may open."""
     shipped = registry.catalogue()
     extra = discover(["tests.compat_apps"])
     assert extra.failed == {}
@@ -91,9 +90,14 @@ def compat(monkeypatch, cast):
     )
     monkeypatch.setattr(registry, "_catalogue", merged)
     dashboards_sync()
-    for name in APPS:
-        grant_add(dashboard=Dashboard.objects.get(slug=name), user=cast["alice"])
-    return extra
+    for slug in extra.by_slug:
+        grant_add(dashboard=Dashboard.objects.get(slug=slug), user=alice)
+
+
+@pytest.fixture
+def compat(monkeypatch, cast):
+    """The compat apps in the portal; alice may open them, viewer may not."""
+    add_compat_apps(monkeypatch, cast["alice"])
 
 
 @pytest.fixture
@@ -365,8 +369,7 @@ def test_the_check_names_a_module_that_fails_to_load(monkeypatch):
     ]
 
 
-def test_a_portal_declaration_beside_the_app_gives_reports_permalinks_and_csv(alice, cast):
-    grant_add(dashboard=Dashboard.objects.get(slug="declared"), user=cast["alice"])
+def test_a_portal_declaration_beside_the_app_gives_reports_permalinks_and_csv(alice):
     dashboard = registry.get("declared")
     assert (dashboard.title, dashboard.category) == ("Orders by region", "Sales")
     page = alice.get("/dashboards/declared/?region=South").content.decode()
@@ -385,3 +388,16 @@ def test_a_portal_declaration_beside_the_app_gives_reports_permalinks_and_csv(al
         400,
         b"Bad parameter region: 'West' is not one of North, South",
     )
+
+
+def test_a_django_dash_module_is_hosted_as_the_dash_app_it_describes(alice):
+    dependencies = json.loads(alice.get(prefix("django-dash") + "_dash-dependencies").content)
+    assert [d["output"] for d in dependencies] == ["doubled.children"]
+    sent = body(
+        "doubled.children",
+        out("doubled", "children"),
+        [item("number", "value", 21)],
+        changed=["number.value"],
+    )
+    answer = json.loads(portal_request(alice, prefix("django-dash") + "_dash-update-component", sent).content)
+    assert answer["response"] == {"doubled": {"children": "42 (triggered by number)"}}

@@ -173,17 +173,14 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
     if dashboard.params:
         app._extra_components.append(dcc.Store(id=PARAMS_STORE))
         app.clientside_callback(
-            POST_PARAMS_JS % {"slug": _js(dashboard.slug), "names": _js([p.name for p in dashboard.params])},
+            POST_PARAMS_JS
+            % {"slug": json.dumps(dashboard.slug), "names": json.dumps([p.name for p in dashboard.params])},
             Output(PARAMS_STORE, "data"),
             *[Input(p.name, p.prop) for p in dashboard.params],
         )
     # What plain Dash does on the first request: check the layout, list the
     # scripts, take the callbacks. Done now, so that a broken layout fails the load.
     app._setup_server()
-
-
-def _js(value) -> str:
-    return json.dumps(value)
 
 
 @contextmanager

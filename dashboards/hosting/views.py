@@ -26,20 +26,15 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django_plotly_dash.util import get_initial_arguments
 
 from dashboards import registry
-from dashboards.access import can_view
 from dashboards.hosting import bundles
 from dashboards.hosting.loader import app_prefix
+from dashboards.refusals import plain_text, viewable_dashboard
 from dashkit.spec import Dashboard, ParamError
 
 # Set by the WSGI server, not by the answer's producer.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie"}
 UPDATE = "_dash-update-component"
 SUITES = "_dash-component-suites/"
-
-
-def plain_text(status: int, message: str) -> HttpResponse:
-    # Never a login page: dash-renderer, or a CSV download, would take it for data.
-    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
@@ -84,14 +79,9 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
 
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
-    # Signed in first: an anonymous caller learns nothing, not even which slugs exist.
-    if not request.user.is_authenticated:
-        return plain_text(401, "Sign in to use this dashboard.")
-    dashboard = registry.get(ident)
-    if dashboard is None:
-        return plain_text(404, "No such dashboard.")
-    if not can_view(user=request.user, dashboard=dashboard):
-        return plain_text(403, "You do not have access to this dashboard.")
+    dashboard, refusal = viewable_dashboard(request, ident, sign_in="Sign in to use this dashboard.")
+    if refusal:
+        return refusal
     app = registry.app(ident)
     if rest.startswith(SUITES):
         return component_file(rest.removeprefix(SUITES))

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards import registry
-from dashboards.hosting.loader import Catalogue, discover
-from dashboards.models import Dashboard
-from dashboards.services import dashboards_sync, grant_add
-from tests.test_compat import plain  # noqa: F401  (the plain Dash servers fixture)
+from tests.test_compat import add_compat_apps, plain  # noqa: F401  (plain: the plain Dash servers fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -78,15 +74,7 @@ SCENARIOS = {"context": context, "patterns": patterns, "clientside": clientside,
 
 @pytest.fixture
 def compat_live(monkeypatch, live_cast):
-    shipped = registry.catalogue()
-    extra = discover(["tests.compat_apps"])
-    merged = Catalogue(
-        discovered=[*shipped.discovered, *extra.discovered], by_slug={**shipped.by_slug, **extra.by_slug}
-    )
-    monkeypatch.setattr(registry, "_catalogue", merged)
-    dashboards_sync()
-    for name in SCENARIOS:
-        grant_add(dashboard=Dashboard.objects.get(slug=name), user=live_cast["alice"])
+    add_compat_apps(monkeypatch, live_cast["alice"])
 
 
 def watch(page) -> list[str]:
