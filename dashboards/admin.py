@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django_plotly_dash import admin as dpd_admin  # noqa: F401  (registers what we unregister)
 from django_plotly_dash.models import DashApp, StatelessApp
 
@@ -75,6 +75,15 @@ class DashboardAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # dashboards come from code
+
+    def changelist_view(self, request, extra_context=None):
+        # A catalogue module that fails to load is not served; say so where admins look.
+        for module, trace in registry.catalogue().failed.items():
+            messages.error(
+                request,
+                format_html("Catalogue module {} failed to load and is not served:<pre>{}</pre>", module, trace),
+            )
+        return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False  # a vanished module is marked unavailable instead

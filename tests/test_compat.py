@@ -401,3 +401,11 @@ def test_a_django_dash_module_is_hosted_as_the_dash_app_it_describes(alice):
     )
     answer = json.loads(portal_request(alice, prefix("django-dash") + "_dash-update-component", sent).content)
     assert answer["response"] == {"doubled": {"children": "42 (triggered by number)"}}
+
+
+def test_the_admin_names_a_module_that_fails_to_load(client, monkeypatch, cast):
+    monkeypatch.setattr(registry, "_catalogue", discover(["tests.compat_broken"]))
+    client.force_login(cast["admin"])
+    page = client.get("/admin/dashboards/dashboard/").content.decode()
+    assert "Catalogue module tests.compat_broken.broken failed to load and is not served" in page
+    assert "RuntimeError: this module is broken on purpose" in page
