@@ -81,7 +81,9 @@ class DashboardAdmin(admin.ModelAdmin):
         for module, trace in registry.catalogue().failed.items():
             messages.error(
                 request,
-                format_html("Catalogue module {} failed to load and is not served:<pre>{}</pre>", module, trace),
+                format_html(
+                    "Catalogue module {} failed to load and is not served:<pre>{}</pre>", module, trace
+                ),
             )
         return super().changelist_view(request, extra_context)
 

@@ -7,7 +7,9 @@ the same JSON from both.
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 import re
 import socket
 import subprocess
@@ -15,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -409,3 +412,52 @@ def test_the_admin_names_a_module_that_fails_to_load(client, monkeypatch, cast):
     page = client.get("/admin/dashboards/dashboard/").content.decode()
     assert "Catalogue module tests.compat_broken.broken failed to load and is not served" in page
     assert "RuntimeError: this module is broken on purpose" in page
+
+
+JUNK = [None, 0, -1, 10**400, 1e308, "x", "", [], {}, [[]], [[1]], {"a": 1}, True, "\x00", "\ud800", [None]]
+
+
+def mangle(sent: dict, rng) -> dict:
+    """`sent` with one to three of its parts, anywhere but an input's value, replaced by junk."""
+    mangled = copy.deepcopy(sent)
+    for _ in range(rng.randint(1, 3)):
+        parent, key = mangled, rng.choice(list(mangled))
+        for _ in range(rng.randint(0, 4)):
+            node = parent[key]
+            if not isinstance(node, (dict, list)):
+                break
+            keys = [k for k in node if k != "value"] if isinstance(node, dict) else range(len(node))
+            if not keys:
+                break
+            parent, key = node, rng.choice(list(keys))
+        parent[key] = copy.deepcopy(rng.choice(JUNK))
+    return mangled
+
+
+def test_a_mangled_callback_body_is_a_400_never_a_500(alice):
+    rng = random.Random(7)
+    sent_bodies = [(name, sent) for name, bodies in CALLBACKS.items() for sent in bodies]
+    statuses = Counter()
+    for _ in range(1500):
+        name, sent = rng.choice(sent_bodies)
+        response = portal_request(alice, prefix(name) + "_dash-update-component", mangle(sent, rng))
+        statuses[response.status_code // 100 * 100] += 1
+    assert statuses[500] == 0, statuses
+    assert statuses[400] > 1000, statuses
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"output": "alert.children", "inputs": [NaN]}',
+        '{"output": 1e999}',
+        "[" * 5000,
+        '{"a": "\\ud800"}',
+        "9" * 30,
+    ],
+)
+def test_json_a_browser_cannot_write_is_a_400(alice, raw):
+    response = alice.post(
+        prefix("libraries") + "_dash-update-component", raw, content_type="application/json"
+    )
+    assert (response.status_code, response.content) == (400, b"The callback body is not valid JSON.")

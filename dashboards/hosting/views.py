@@ -27,9 +27,9 @@ from django_plotly_dash.util import get_initial_arguments
 
 from dashboards import registry
 from dashboards.hosting import bundles
+from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
-from dashkit.spec import Dashboard, ParamError
 
 # Set by the WSGI server, not by the answer's producer.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie"}
@@ -138,77 +138,6 @@ def with_values(tree, values: dict[str, dict]):
                     props.update(values[node_id])
                 stack.extend(v for v in props.values() if isinstance(v, (list, dict)))
     return tree
-
-
-def refuse_callback(request: HttpRequest, dashboard: Dashboard, app: dash.Dash) -> HttpResponse | None:
-    """A 4xx for a callback this dashboard would not produce, else None."""
-    if request.method != "POST":
-        return plain_text(405, "Callbacks are sent with POST.")
-    if request.content_type != "application/json":
-        return plain_text(415, "Callbacks must be sent as application/json.")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return plain_text(400, "The callback body is not valid JSON.")
-    output = body.get("output") if isinstance(body, dict) else None
-    callback = app.callback_map.get(output) if isinstance(output, str) else None
-    if callback is None or "callback" not in callback:
-        return plain_text(400, "This dashboard has no such callback.")
-    inputs, state = body.get("inputs", []), body.get("state", [])
-    if not (isinstance(inputs, list) and isinstance(state, list)):
-        return plain_text(400, "The callback's inputs do not match the dashboard.")
-    if len(inputs) != len(callback["inputs"]) or len(state) != len(callback["state"]):
-        return plain_text(400, "The callback's inputs do not match the dashboard.")
-    if not outputs_match(body.get("outputs"), output):
-        return plain_text(400, "The callback's outputs do not match the dashboard.")
-    # Declared parameters are checked against the spec; an empty choice is left
-    # to the dashboard, which tells the user what to pick.
-    params = {p.name: p for p in dashboard.params}
-    for item in [*inputs, *state]:
-        if not isinstance(item, dict):
-            continue
-        param = params.get(item.get("id")) if isinstance(item.get("id"), str) else None
-        if param is None or item.get("property") != param.prop or item.get("value") in (None, "", []):
-            continue
-        try:
-            param.clean(item["value"])
-        except ParamError as error:
-            return plain_text(400, f"Bad parameter {error}")
-    return None
-
-
-WILDCARDS = ('["MATCH"]', '["ALL"]', '["ALLSMALLER"]')
-
-
-def outputs_match(outputs, output: str) -> bool:
-    """dash-renderer's `outputs` name exactly the outputs of the callback key `output`:
-    the same ids (pattern-matching ids: the same keys, equal where not a wildcard)
-    and properties, one item per output (a list of items for ALL and ALLSMALLER)."""
-    multi = output.startswith("..")
-    parts = output[2:-2].split("...") if multi else [output]
-    given = outputs if multi else [outputs]
-    if not isinstance(given, list) or len(given) != len(parts):
-        return False
-    for item, part in zip(given, parts, strict=True):
-        key, _, prop = part.rpartition(".")
-        prop = prop.split("@")[0]  # allow_duplicate outputs carry a hash
-        if not key.startswith("{"):
-            if not (isinstance(item, dict) and item.get("id") == key and item.get("property") == prop):
-                return False
-            continue
-        pattern = json.loads(key)
-        many = any(json.dumps(v) in WILDCARDS[1:] for v in pattern.values())
-        items = item if many and isinstance(item, list) else [item]
-        for one in items:
-            concrete = one.get("id") if isinstance(one, dict) else None
-            if not (
-                isinstance(concrete, dict)
-                and set(concrete) == set(pattern)
-                and one.get("property") == prop
-                and all(json.dumps(v) in WILDCARDS or concrete[k] == v for k, v in pattern.items())
-            ):
-                return False
-    return True
 
 
 def app_urlpatterns():
