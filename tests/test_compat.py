@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from dashboards import registry
+from dashboards.hosting import views
 from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
@@ -304,6 +305,13 @@ def test_a_missing_static_file_is_404(alice):
     )
 
 
+def test_a_stylesheet_from_the_apps_root_is_served_by_its_own_route(alice):
+    page = alice.get(prefix("clientside")).content.decode()
+    assert f'href="{prefix("clientside")}local/theme.css"' in page
+    css = alice.get(prefix("clientside") + "local/theme.css")
+    assert (css.status_code, css.content) == (200, b".compat-length { letter-spacing: 2px; }")
+
+
 def test_assets_are_served_and_named_on_the_page(alice):
     page = alice.get(prefix("clientside")).content.decode()
     assert f"{prefix('clientside')}assets/style.css" in page
@@ -355,7 +363,7 @@ def test_a_dropped_in_app_gets_a_card_and_a_page_without_portal_extras(alice):
 
 def test_a_module_that_fails_to_load_does_not_stop_the_others():
     catalogue = discover(["tests.compat_broken"])
-    assert list(catalogue.by_slug) == ["fine"]
+    assert list(catalogue.by_slug) == ["cdn", "fine"]
     assert set(catalogue.failed) == {"tests.compat_broken.broken", "tests.compat_broken.bad_layout"}
     assert "this module is broken on purpose" in catalogue.failed["tests.compat_broken.broken"]
     assert "this layout is broken on purpose" in catalogue.failed["tests.compat_broken.bad_layout"]
@@ -461,3 +469,41 @@ def test_json_a_browser_cannot_write_is_a_400(alice, raw):
         prefix("libraries") + "_dash-update-component", raw, content_type="application/json"
     )
     assert (response.status_code, response.content) == (400, b"The callback body is not valid JSON.")
+
+
+def test_a_file_on_another_host_is_named_by_the_check_and_left_off_the_page(client, monkeypatch, cast):
+    from dashboards.checks import catalogue_check
+
+    monkeypatch.setattr(registry, "_catalogue", discover(["tests.compat_broken"]))
+    [warning] = [m for m in catalogue_check() if m.id == "dashboards.W002"]
+    assert "'cdn' loads https://cdn.example.com/widget.js from another host" in warning.msg
+    dashboards_sync()
+    client.force_login(cast["admin"])
+    page = client.get(prefix("cdn")).content.decode()
+    assert "cdn.example.com" not in page
+    assert "dash_renderer" in page  # the rest of the page is there
+
+
+def test_the_page_dependencies_and_a_fixed_layout_are_made_once_and_answer_the_same(alice):
+    for route in ("", "_dash-dependencies", "_dash-layout"):
+        first, again = alice.get(prefix("context") + route), alice.get(prefix("context") + route)
+        assert (first.status_code, first.content, first["Content-Type"]) == (
+            200,
+            again.content,
+            again["Content-Type"],
+        )
+    assert ("context", "_dash-layout") in views._constant_answers
+
+
+def test_a_layout_function_is_called_for_every_visit(alice):
+    def visit():
+        layout = json.loads(alice.get(prefix("tall") + "_dash-layout").content)
+        return layout["props"]["children"][0]["props"]["children"]
+
+    first = int(visit().split()[1])
+    assert visit() == f"Visit {first + 1}"
+
+
+def test_an_app_with_request_hooks_of_its_own_answers_every_request_itself(alice):
+    served = [int(alice.get(prefix("downloads") + "_dash-dependencies")["X-Served"]) for _ in range(2)]
+    assert served[1] == served[0] + 1

@@ -14,6 +14,7 @@ permission, then hands the request to the app's WSGI callable.
 - `bundles`: component libraries' files as versioned static files, and each
   page naming only its own dashboard's libraries.
 - `views`: the guarded Django views in front of each app.
+- `guard`: the callback guard (the body's shape against the callback's declaration).
 """
 
 from dashboards.hosting import compat  # noqa: F401  (first: before any app is built)

@@ -120,15 +120,35 @@ def _url(resource) -> str:
 def remote_resources(app: dash.Dash) -> list[str]:
     """The app's external stylesheets and scripts that the portal cannot serve from this site."""
     urls = [_url(r) for r in [*app.config.external_stylesheets, *app.config.external_scripts]]
-    return [u for u in urls if re.match(r"^(https?:)?//", u) and u not in LOCAL_COPIES]
+    return [u for u in urls if re.match(r"^(https?:)?//", u)]
+
+
+def localise_external_resources(app: dash.Dash) -> None:
+    """`external_stylesheets` and `external_scripts` as this site serves them: a CDN file
+    the portal ships becomes its static copy, and an address from the app's root
+    (`/assets/x.css`, a route of its own server) goes below the app's prefix."""
+    prefix = app.config.requests_pathname_prefix
+
+    def localised(resource):
+        url = _url(resource)
+        if url in LOCAL_COPIES:
+            url = static(LOCAL_COPIES[url])
+        elif url.startswith("/") and not url.startswith(("//", prefix)):
+            url = prefix + url[1:]
+        else:
+            return resource
+        if isinstance(resource, dict):
+            return {**resource, ("href" if "href" in resource else "src"): url}
+        return url
+
+    for name in ("external_stylesheets", "external_scripts"):
+        app.config[name] = [localised(r) for r in app.config[name]]
 
 
 def local_page(page: str, prefix: str) -> str:
-    """A hosted app's page naming only this site: bundles and known CDN files as static files,
-    other external files left out (the system check names them)."""
+    """A hosted app's page naming only this site: bundles as static files, files on
+    other hosts left out (the system check names them)."""
     page = direct_bundle_urls(page, prefix)
-    for url, local in LOCAL_COPIES.items():
-        page = page.replace(f'"{url}"', f'"{static(local)}"')
     return re.sub(r'<(link|script)\b[^>]*\b(href|src)="(https?:)?//[^"]*"[^>]*>(</script>)?', "", page)
 
 

@@ -170,6 +170,7 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
     config.requests_pathname_prefix = app_prefix(dashboard.slug)
     config.csrf_token_name = settings.CSRF_COOKIE_NAME
     bundles.limit_to_own_libraries(app, module=module)
+    bundles.localise_external_resources(app)
     if dashboard.params:
         app._extra_components.append(dcc.Store(id=PARAMS_STORE))
         app.clientside_callback(

@@ -42,7 +42,8 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
     body = request.body
     environ = {
         **request.META,
-        "PATH_INFO": app.config.routes_pathname_prefix + rest,
+        # WSGI carries the path as latin-1 text of its UTF-8 bytes.
+        "PATH_INFO": (app.config.routes_pathname_prefix + rest).encode().decode("latin-1"),
         "SCRIPT_NAME": "",
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.input": io.BytesIO(body),
@@ -89,22 +90,54 @@ def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None
         refusal = refuse_callback(request, dashboard, app)
         if refusal:
             return refusal
-    response = call_app(request, app, rest)
-    if rest == "" and response.status_code == 200:
-        prefix = app_prefix(ident)
-        page = bundles.local_page(response.content.decode(), prefix)
-        if cache_id:
-            # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
-            for slash in ("/", "\\u002f"):
-                page = page.replace(
-                    prefix.replace("/", slash), f"{prefix}initial/{cache_id}/".replace("/", slash)
-                )
+    response = app_answer(request, app, ident, rest)
+    if rest == "" and cache_id and response.status_code == 200:
+        # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
+        page, prefix = response.content.decode(), app_prefix(ident)
+        for slash in ("/", "\\u002f"):
+            page = page.replace(
+                prefix.replace("/", slash), f"{prefix}initial/{cache_id}/".replace("/", slash)
+            )
         response.content = page.encode()
     elif rest == "_dash-layout" and cache_id and response.status_code == 200:
         initial = get_initial_arguments(request, cache_id)
         if isinstance(initial, dict) and initial:  # else an unknown, expired or forged id
             response.content = json.dumps(with_values(json.loads(response.content), initial))
     return response
+
+
+# (slug, route) -> (status, headers, content) of answers that cannot change in this process.
+_constant_answers: dict[tuple[str, str], tuple[int, list[tuple[str, str]], bytes]] = {}
+
+
+def app_answer(request: HttpRequest, app: dash.Dash, slug: str, rest: str) -> HttpResponse:
+    """The app's answer, its page naming only this site; the page, the dependencies and a
+    layout that is not a function are the same on every request, so they are made once."""
+    known = _constant_answers.get((slug, rest))
+    if known:
+        status, headers, content = known
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        return response
+    response = call_app(request, app, rest)
+    if rest == "" and response.status_code == 200:
+        response.content = bundles.local_page(response.content.decode(), app_prefix(slug)).encode()
+    if response.status_code == 200 and not response.cookies and _is_constant(app, rest):
+        _constant_answers[(slug, rest)] = (200, list(response.items()), response.content)
+    return response
+
+
+def _is_constant(app: dash.Dash, rest: str) -> bool:
+    server = app.server
+    # Request hooks of the app's own (Dash registers only `_setup_server`) may make any answer vary.
+    hooks = [f for funcs in server.before_request_funcs.values() for f in funcs]
+    own_hooks = [f for f in hooks if getattr(f, "__func__", None) is not type(app)._setup_server] + [
+        f for funcs in server.after_request_funcs.values() for f in funcs
+    ]
+    if own_hooks or app._hooks.get_hooks("layout") or app._hooks.get_hooks("index"):
+        return False
+    return rest in ("", "_dash-dependencies") or (rest == "_dash-layout" and not app._layout_is_function)
 
 
 def component_file(package_path: str) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.test_compat import add_compat_apps, plain  # noqa: F401  (plain: the plain Dash servers fixture)
 
 pytestmark = pytest.mark.browser
@@ -46,6 +47,8 @@ def clientside(root) -> dict:
         # The app's assets: its CSS applies, its image loads.
         "color": root.locator("#upper").evaluate("e => getComputedStyle(e).color"),
         "logo": root.locator("#logo").evaluate("e => e.complete && e.naturalWidth"),
+        # A stylesheet from a route of the app's own server.
+        "spacing": root.locator("#length").evaluate("e => getComputedStyle(e).letterSpacing"),
     }
 
 
@@ -114,3 +117,32 @@ def test_the_same_clicks_give_the_same_page_alone_and_in_the_portal(visit, brows
     ]
     assert (alone_problems, portal_problems) == ([], [])
     assert visit.foreign_requests() == []
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (390, 844)])
+def test_an_app_taller_than_the_window_scrolls_inside_its_frame(
+    browser, live_server, compat_live, width, height
+):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/dashboards/tall/")
+    frame = page.frame_locator("#dash-app")
+    last = frame.locator("#line-60")
+    last.wait_for()
+    outer = page.evaluate("() => [document.documentElement.scrollHeight, window.innerHeight]")
+    assert outer[0] <= outer[1], "the portal page itself scrolls"
+    inner = frame.locator("body").evaluate(
+        "b => [b.ownerDocument.scrollingElement.scrollHeight, innerHeight]"
+    )
+    assert inner[0] > inner[1], "the app is not taller than its frame"
+    last.scroll_into_view_if_needed()
+    assert last.is_visible()
+    box, frame_box = last.bounding_box(), page.locator("#dash-app").bounding_box()
+    assert frame_box["y"] <= box["y"] and box["y"] + box["height"] <= frame_box["y"] + frame_box["height"]
+    context.close()

@@ -1,5 +1,7 @@
 """Downloads, app-level prevent_initial_callbacks, on_error, callbacks into later layout."""
 
+import itertools
+
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
@@ -43,6 +45,16 @@ def later(n):
 @app.callback(Output("made-later", "title"), Input("made-later", "children"))
 def title_later(text):
     return text.upper()
+
+
+served = itertools.count(1)
+
+
+@app.server.after_request
+def count_answers(response):
+    # A request hook of the app's own: its answers may differ on every request.
+    response.headers["X-Served"] = str(next(served))
+    return response
 
 
 if __name__ == "__main__":

@@ -1,15 +1,28 @@
-"""Clientside callbacks (inline and from assets/), the app's own CSS and images."""
+"""Clientside callbacks (inline and from assets/), the app's own CSS, images and server routes."""
 
 import dash
+import flask
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
-app = Dash(__name__, title="Compat: clientside", suppress_callback_exceptions=True)
+app = Dash(
+    __name__,
+    title="Compat: clientside",
+    suppress_callback_exceptions=True,
+    # A stylesheet named from the app's root, answered by a route of its own server.
+    external_stylesheets=["/local/theme.css"],
+)
+
+
+@app.server.route("/local/theme.css")
+def theme():
+    return flask.Response(".compat-length { letter-spacing: 2px; }", mimetype="text/css")
+
 
 app.layout = html.Div(
     [
         dcc.Input(id="text", value="hello"),
         html.Div(id="upper", className="compat-upper"),
-        html.Div(id="length"),
+        html.Div(id="length", className="compat-length"),
         html.Img(id="logo", src=dash.get_asset_url("logo.svg"), alt="logo"),
     ]
 )
