@@ -507,3 +507,11 @@ def test_a_layout_function_is_called_for_every_visit(alice):
 def test_an_app_with_request_hooks_of_its_own_answers_every_request_itself(alice):
     served = [int(alice.get(prefix("downloads") + "_dash-dependencies")["X-Served"]) for _ in range(2)]
     assert served[1] == served[0] + 1
+
+
+def test_an_app_with_its_own_base_path_is_served_at_its_portal_address(alice):
+    page = alice.get(prefix("based")).content.decode()
+    assert '"requests_pathname_prefix":"\\u002fdjango_plotly_dash\\u002fapp\\u002fbased\\u002f"' in page
+    sent = body("greeting.children", out("greeting", "children"), [item("name", "value", "you")])
+    answer = json.loads(portal_request(alice, prefix("based") + "_dash-update-component", sent).content)
+    assert answer["response"] == {"greeting": {"children": "hello you"}}

@@ -18,6 +18,7 @@ import inspect
 import json
 import os
 import pkgutil
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 import dash
 import dash._callback as dash_callback
 from dash import Input, Output, dcc
+from dash.exceptions import InvalidConfig
 from django.conf import settings
 from django_plotly_dash import DjangoDash
 
@@ -100,8 +102,15 @@ def load(module_name: str, *, slug: str) -> Hosted | None:
 
 
 def _load(module_name: str, *, slug: str) -> Hosted | None:
-    with _dash_env(requests_pathname_prefix=app_prefix(slug)), _own_global_callbacks() as registered:
-        module = importlib.import_module(module_name)
+    try:
+        with _dash_env(requests_pathname_prefix=app_prefix(slug)), _own_global_callbacks() as registered:
+            module = importlib.import_module(module_name)
+    except InvalidConfig:
+        # The app names its own `url_base_pathname`, which Dash will not combine with
+        # a requests prefix from the environment; `_adopt` sets the prefix instead.
+        sys.modules.pop(module_name, None)
+        with _own_global_callbacks() as registered:
+            module = importlib.import_module(module_name)
     declared = getattr(module, "dashboard", None)
     if isinstance(declared, Dashboard):
         with _dash_env(requests_pathname_prefix=app_prefix(declared.slug)):
