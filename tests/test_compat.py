@@ -292,6 +292,8 @@ def test_component_libraries_and_the_bootstrap_theme_come_from_this_site(alice):
     page = alice.get(prefix("libraries")).content.decode()
     assert re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', page) == []
     assert '/static/vendor/bootstrap-5.3.6/bootstrap.min.css"' in page
+    assert '/static/vendor/bootstrap-icons-1.11.3/bootstrap-icons.css"' in page
+    assert '/static/vendor/fontawesome-free-6.7.2/css/all.css"' in page
     for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', page):
         served = alice.get(src)
         assert served.status_code == 200, src
@@ -515,3 +517,19 @@ def test_an_app_with_its_own_base_path_is_served_at_its_portal_address(alice):
     sent = body("greeting.children", out("greeting", "children"), [item("name", "value", "you")])
     answer = json.loads(portal_request(alice, prefix("based") + "_dash-update-component", sent).content)
     assert answer["response"] == {"greeting": {"children": "hello you"}}
+
+
+def test_every_theme_and_icon_set_of_dash_bootstrap_components_has_a_local_copy(alice):
+    import dash_bootstrap_components as dbc
+
+    from dashboards.hosting.bundles import local_copy
+
+    names = [*vars(dbc.themes).items(), *vars(dbc.icons).items()]
+    urls = {name: url for name, url in names if name.isupper() and not name.startswith("_")}
+    missing = {name: url for name, url in urls.items() if local_copy(url) is None}
+    assert missing == {}
+    for url in urls.values():
+        served = alice.get("/static/" + local_copy(url))
+        assert served.status_code == 200, url
+        css = b"".join(served.streaming_content) if served.streaming else served.content
+        assert b"fonts.googleapis.com" not in css

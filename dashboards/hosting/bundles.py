@@ -105,10 +105,35 @@ def direct_bundle_urls(page: str, prefix: str) -> str:
     )
 
 
-# CDN files the portal ships itself, byte for byte, so a page never asks another host.
-LOCAL_COPIES = {
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.3.6/dist/css/bootstrap.min.css": "vendor/bootstrap-5.3.6/bootstrap.min.css",
-}
+# CDN files the portal ships itself (`dashboards/static/vendor/`), so a page never asks
+# another host: what dash-bootstrap-components' `themes` and `icons` name. The
+# Bootswatch themes come without their Google Fonts import: the fonts fall back to
+# the system's.
+LOCAL_COPIES = [
+    (
+        r"https://cdn\.jsdelivr\.net/npm/bootstrap@5\.3\.6/dist/css/(bootstrap(?:-grid)?\.min\.css)",
+        r"bootstrap-5.3.6/\1",
+    ),
+    (
+        r"https://cdn\.jsdelivr\.net/npm/bootswatch@5\.3\.6/dist/(\w+)/bootstrap\.min\.css",
+        r"bootswatch-5.3.6/\1/bootstrap.min.css",
+    ),
+    (
+        r"https://cdn\.jsdelivr\.net/npm/bootstrap-icons@1\.11\.3/font/bootstrap-icons\.css",
+        "bootstrap-icons-1.11.3/bootstrap-icons.css",
+    ),
+    (r"https://use\.fontawesome\.com/releases/v6\.7\.2/css/all\.css", "fontawesome-free-6.7.2/css/all.css"),
+]
+VENDOR = Path(__file__).resolve().parent.parent / "static" / "vendor"
+
+
+def local_copy(url: str) -> str | None:
+    """The static path of the portal's copy of a CDN file, if it ships one."""
+    for pattern, local in LOCAL_COPIES:
+        match = re.fullmatch(pattern, url)
+        if match and (VENDOR / match.expand(local)).is_file():
+            return f"vendor/{match.expand(local)}"
+    return None
 
 
 def _url(resource) -> str:
@@ -131,8 +156,8 @@ def localise_external_resources(app: dash.Dash) -> None:
 
     def localised(resource):
         url = _url(resource)
-        if url in LOCAL_COPIES:
-            url = static(LOCAL_COPIES[url])
+        if local := local_copy(url):
+            url = static(local)
         elif url.startswith("/") and not url.startswith(("//", prefix)):
             url = prefix + url[1:]
         else:

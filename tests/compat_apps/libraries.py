@@ -7,12 +7,18 @@ from dash import Dash, Input, Output, html
 
 ROWS = [{"make": "Volvo", "price": 32000}, {"make": "Fiat", "price": 18000}, {"make": "Kia", "price": 21000}]
 
-app = Dash(__name__, title="Compat: libraries", external_stylesheets=[dbc.themes.BOOTSTRAP])
+app = Dash(
+    __name__,
+    title="Compat: libraries",
+    external_stylesheets=[dbc.themes.BOOTSTRAP, dbc.icons.BOOTSTRAP, dbc.icons.FONT_AWESOME],
+)
 
 app.layout = dmc.MantineProvider(
     dbc.Container(
         [
-            dbc.Button("Count", id="count", n_clicks=0, color="primary"),
+            dbc.Button(
+                [html.I(className="bi bi-star", id="icon"), " Count"], id="count", n_clicks=0, color="primary"
+            ),
             dbc.Alert(id="alert", color="info"),
             dmc.Badge("mantine", id="badge"),
             dag.AgGrid(id="grid", rowData=ROWS, columnDefs=[{"field": "make"}, {"field": "price"}]),
