@@ -118,11 +118,14 @@ def render_dashboard(
         params={**as_json, **({"report": report.pk} if report else {})},
         request=request,
     )
-    initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
-    cache_id = store_initial_arguments(request, initial)
-    app_url = reverse(
-        "the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id}
-    )
+    app_url = reverse("the_django_plotly_dash:app-main", kwargs={"ident": dashboard.slug})
+    if dashboard.params:
+        # The app starts from these values: its layout is served below `initial/<cache_id>/`.
+        initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
+        cache_id = store_initial_arguments(request, initial)
+        app_url = reverse(
+            "the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id}
+        )
     query = urlencode(dashboard.to_query(params))
     reports = list(report_list_for_user(user=request.user, dashboard_slug=dashboard.slug))
     return render(

@@ -29,7 +29,7 @@ from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["context", "patterns", "clientside", "downloads", "libraries"]
+APPS = ["context", "patterns", "clientside", "downloads", "libraries", "multipage"]
 
 
 def prefix(slug: str) -> str:

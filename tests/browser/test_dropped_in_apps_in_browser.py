@@ -74,7 +74,25 @@ def bootstrap_applies(root) -> bool:
     return (radius, icon_font) == ("6px", "bootstrap-icons")
 
 
-SCENARIOS = {"context": context, "patterns": patterns, "clientside": clientside, "libraries": libraries}
+def multipage(root) -> dict:
+    root.locator("#home-title").wait_for()
+    root.locator("#to-analytics").click()
+    root.locator("#analytics-title").wait_for()
+    root.get_by_label("B").check()
+    root.locator("#chosen", has_text="You chose B").wait_for()
+    return {
+        "title": root.locator("#analytics-title").inner_text(),
+        "chosen": root.locator("#chosen").inner_text(),
+    }
+
+
+SCENARIOS = {
+    "context": context,
+    "patterns": patterns,
+    "clientside": clientside,
+    "libraries": libraries,
+    "multipage": multipage,
+}
 
 
 @pytest.fixture
