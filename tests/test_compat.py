@@ -245,7 +245,9 @@ def test_dash_ctx_works_inside_a_callback(alice):
         for b in CALLBACKS["context"]
         if b["changedPropIds"] == ["btn-1.n_clicks"] and "which" in b["output"]
     ]
-    answer = json.loads(portal_request(alice, prefix("context") + "_dash-update-component", sent).content)
+    response = portal_request(alice, prefix("context") + "_dash-update-component", sent)
+    assert response.cookies["last-button"].value == "btn-1"  # ctx.response.set_cookie
+    answer = json.loads(response.content)
     assert answer["response"]["which"]["children"] == "btn-1 ['btn-1.n_clicks'] 1 btn-1"
     assert answer["sideUpdate"] == {"side": {"children": "set_props from btn-1"}}
 
@@ -533,3 +535,12 @@ def test_every_theme_and_icon_set_of_dash_bootstrap_components_has_a_local_copy(
         assert served.status_code == 200, url
         css = b"".join(served.streaming_content) if served.streaming else served.content
         assert b"fonts.googleapis.com" not in css
+
+
+def test_every_worker_signs_an_apps_background_jobs_with_the_same_key(compat):
+    from django.utils.crypto import salted_hmac
+
+    assert (
+        registry.app("context").server.secret_key == salted_hmac("dashboards.hosting", "context").hexdigest()
+    )
+    assert registry.app("context").server.secret_key != registry.app("patterns").server.secret_key

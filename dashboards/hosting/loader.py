@@ -29,6 +29,7 @@ import dash._callback as dash_callback
 from dash import Input, Output, dcc
 from dash.exceptions import InvalidConfig
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 from django_plotly_dash import DjangoDash
 
 from dashboards.hosting import bundles, compat
@@ -178,6 +179,10 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
     config.unset_read_only(["requests_pathname_prefix", "csrf_token_name"])
     config.requests_pathname_prefix = app_prefix(dashboard.slug)
     config.csrf_token_name = settings.CSRF_COOKIE_NAME
+    if not app.server.secret_key:
+        # Dash signs background-callback handles with it: every worker and instance
+        # must agree, so it comes from the site's secret, not from each process.
+        app.server.secret_key = salted_hmac("dashboards.hosting", dashboard.slug).hexdigest()
     bundles.limit_to_own_libraries(app, module=module)
     bundles.localise_external_resources(app)
     if dashboard.params:

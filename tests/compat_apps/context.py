@@ -23,6 +23,7 @@ def which(one, two):
     if not ctx.triggered_id:
         return "nothing yet"
     set_props("side", {"children": f"set_props from {ctx.triggered_id}"})
+    ctx.response.set_cookie("last-button", str(ctx.triggered_id))
     return f"{ctx.triggered_id} {sorted(ctx.triggered_prop_ids)} {one + two} {ctx.inputs_list[0]['id']}"
 
 
