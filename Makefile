@@ -13,10 +13,10 @@ TEST_ENV := DJANGO_ENV_FILE=/nonexistent DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-o
 
 .PHONY: run test test-sqlite test-services lint format check requirements chromium clean bench
 
+# The project goes on the venv's path, so `python dashboards/catalogue/<name>.py` finds dashkit.
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# The project on the venv's path: `python dashboards/catalogue/<name>.py` finds dashkit from anywhere.
 	$(PY) -c 'import site, pathlib; pathlib.Path(site.getsitepackages()[0], "dashengine.pth").write_text("$(CURDIR)\n")'
 
 $(VENV)/.installed: $(PY) requirements.txt
