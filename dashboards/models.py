@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboards.inputs import validate_plain_text
+
 
 class Dashboard(models.Model):
     """A dashboard defined in code, mirrored here so that admins can grant it."""
@@ -132,7 +134,7 @@ class Report(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="reports")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_plain_text])
     params = models.JSONField()
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     created = models.DateTimeField(auto_now_add=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from itertools import groupby
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboards import registry
 from dashboards.access import can_view
+from dashboards.inputs import browser_json
 from dashboards.models import Dashboard, Report
 from dashboards.refusals import plain_text
 from dashboards.selectors import default_report_for_user, report_get_for_user, report_list_for_user
@@ -46,7 +46,7 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not can_view(user=request.user, dashboard=dashboard):
         raise PermissionDenied
     try:
-        params = json.loads(request.POST.get("params") or "{}")
+        params = browser_json(request.POST.get("params") or "{}")
         if not isinstance(params, dict):
             raise ValueError
     except ValueError:

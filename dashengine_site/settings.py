@@ -137,6 +137,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_DIR.mkdir(exist_ok=True)
+    # A team on one machine: readers never wait for a writer (WAL), a write takes
+    # its lock when its transaction starts (no "database is locked" half-way), and
+    # a writer waits its turn for up to 20 s.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file too: an in-memory database locks per table and would not
+    # show how the real one behaves under concurrent writes.
+    DATABASES["default"]["TEST"] = {"NAME": str(SQLITE_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions and channel layer ----------------------------------------

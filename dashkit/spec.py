@@ -95,15 +95,21 @@ class Number(Param):
             except ValueError:
                 raise ParamError(self.name, f"{value!r} is not a number") from None
         # bool is an int to Python, never to a user.
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ParamError(self.name, "expected a number")
-        if not self.min <= value <= self.max:
-            raise ParamError(self.name, f"{value:g} is outside {self.min:g} to {self.max:g}")
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float
+            number = math.inf
+        if not math.isfinite(number):
+            raise ParamError(self.name, "expected a finite number")
+        if not self.min <= number <= self.max:
+            raise ParamError(self.name, f"{number:g} is outside {self.min:g} to {self.max:g}")
         if self.integer:
-            if value != int(value):
-                raise ParamError(self.name, f"{value:g} is not a whole number")
-            return int(value)
-        return float(value)
+            if number != int(number):
+                raise ParamError(self.name, f"{number:g} is not a whole number")
+            return int(number)
+        return number
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,15 @@ from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_sessionstart(session):
+    """SQLite test databases are files (settings.py); Django removes each one after its
+    run but not SQLite's -wal and -shm files beside it: clear those of finished runs."""
+    for leftover in (settings.BASE_DIR / "var").glob("test-*.sqlite3*"):
+        pid = int(leftover.name.split("-")[1].split(".")[0])
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

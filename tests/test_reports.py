@@ -2,6 +2,7 @@
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.test import Client
@@ -92,6 +93,11 @@ def test_saving_a_report_stores_validated_parameters(sales_client, sales):
         {"name": "", "visibility": "private", "params": "{}"},
         {"name": "x" * 101, "visibility": "private", "params": "{}"},
         {"name": "x", "visibility": "the-world", "params": "{}"},
+        {"name": "nul\x00name", "visibility": "private", "params": "{}"},
+        {"name": "x", "visibility": "private", "params": '{"\\ud800": 1}'},
+        {"name": "x", "visibility": "private", "params": '{"tickers": ["IBM"], "start": NaN}'},
+        {"name": "x", "visibility": "private", "params": '{"start": ' + "9" * 400 + "}"},
+        {"name": "x", "visibility": "private", "params": "[" * 5000},
     ],
 )
 def test_a_bad_report_gets_400_and_stores_nothing(sales_client, form):
@@ -208,3 +214,17 @@ def test_a_report_saved_before_the_dashboard_changed_gets_400_not_500(sales_clie
     sales_client.post("/dashboards/stocktoday/default-report/", {"report": report.pk})
     html = sales_client.get("/dashboards/stocktoday/").content.decode()
     assert app_state(sales_client, html)["tickers.value"] == ["AAPL"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_people_saving_at_once_all_succeed(cast):
+    """SQLite included: WAL, a lock taken when the transaction starts, a busy timeout."""
+    clients = [login(cast, "sales") for _ in range(10)]
+
+    def save_many(index: int) -> list[int]:
+        return [save(clients[index], name=f"r{index}-{n}").status_code for n in range(15)]
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = [status for batch in pool.map(save_many, range(10)) for status in batch]
+    assert statuses == [302] * 150
+    assert Report.objects.count() == 150

@@ -1,8 +1,7 @@
 """The callback guard: a 4xx for any `_dash-update-component` body this dashboard
 would not produce, before any of its code runs.
 
-The body must be JSON as a browser writes it (no NaN, no lone surrogates, no
-integer longer than JavaScript prints), name one of the app's callbacks, and
+The body must be JSON as a browser writes it (`dashboards.inputs.browser_json`), name one of the app's callbacks, and
 carry exactly its outputs, inputs and state: the same ids (pattern-matching ids:
 the same keys, equal where not a wildcard; a list for ALL and ALLSMALLER) and
 properties. Declared parameters must pass their spec.
@@ -12,18 +11,16 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 
 import dash
 from django.http import HttpRequest, HttpResponse
 
+from dashboards.inputs import browser_json
 from dashboards.refusals import plain_text
 from dashkit.spec import Dashboard, ParamError
 
 WILDCARDS = (["MATCH"], ["ALL"], ["ALLSMALLER"])
 MANY = (["ALL"], ["ALLSMALLER"])
-# JSON.stringify writes integers up to 1e21 in digits, larger ones with an exponent.
-MAX_INT_DIGITS = 22
 
 
 def refuse_callback(request: HttpRequest, dashboard: Dashboard, app: dash.Dash) -> HttpResponse | None:
@@ -31,7 +28,10 @@ def refuse_callback(request: HttpRequest, dashboard: Dashboard, app: dash.Dash) 
         return plain_text(405, "Callbacks are sent with POST.")
     if request.content_type != "application/json":
         return plain_text(415, "Callbacks must be sent as application/json.")
-    body = _browser_json(request.body)
+    try:
+        body = browser_json(request.body)
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         return plain_text(400, "The callback body is not valid JSON.")
     output = body.get("output")
@@ -61,40 +61,6 @@ def _refuse_params(dashboard: Dashboard, items: list) -> HttpResponse | None:
         except ParamError as error:
             return plain_text(400, f"Bad parameter {error}")
     return None
-
-
-class _NotBrowserJson(ValueError):
-    pass
-
-
-def _refuse_constant(name: str):
-    raise _NotBrowserJson(name)
-
-
-def _bounded_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise _NotBrowserJson(digits)
-    return int(digits)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # `1e999`
-        raise _NotBrowserJson(text)
-    return value
-
-
-def _browser_json(raw: bytes):
-    """The parsed body, or None when a browser could not have sent it."""
-    try:
-        body = json.loads(
-            raw, parse_constant=_refuse_constant, parse_int=_bounded_int, parse_float=_finite_float
-        )
-        # A lone surrogate (`"\ud800"`) parses but can be neither stored nor sent back.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (ValueError, UnicodeError, RecursionError):
-        return None
-    return body
 
 
 @functools.lru_cache(maxsize=4096)
