@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
@@ -75,3 +76,18 @@ def catalogue_check(app_configs=None, **kwargs):
         for name in catalogue.without_dashboard
     ]
     return messages
+
+
+@register(deploy=True)
+def forwarded_allow_ips_check(app_configs=None, **kwargs):
+    """`FORWARDED_ALLOW_IPS=*` lets any client choose the address the audit trail and
+    the login throttling see."""
+    if "*" in os.environ.get("FORWARDED_ALLOW_IPS", ""):
+        return [
+            Warning(
+                "FORWARDED_ALLOW_IPS trusts every peer (*): any client can set its own address.",
+                hint="List the addresses or networks of your proxies instead.",
+                id="dashboards.W003",
+            )
+        ]
+    return []
