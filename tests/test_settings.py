@@ -12,7 +12,6 @@ PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3y-" + "x7Qp9Lm2Vr8Tz4Ns6Bw1Hc5Jd0Fg3Ky" * 2,
     "DJANGO_ALLOWED_HOSTS": "dash.example.com",
-    "DJANGO_HSTS_PRELOAD": "1",
 }
 
 
