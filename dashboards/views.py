@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_plotly_dash.util import store_initial_arguments
@@ -177,6 +178,7 @@ def csv_response(
     filename = f"{dashboard.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Row-Count"] = str(len(frame))
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

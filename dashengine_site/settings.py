@@ -237,8 +237,16 @@ STORAGES = {
 # Serve straight from the finders unless `collectstatic` was run (production).
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not STATIC_ROOT.exists())
 WHITENOISE_AUTOREFRESH = DEBUG
-# Dash's bundles live under a path that names the dash and plotly versions.
+# Component bundles live under a path that names their package's version.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"/dash-bundles/"
+
+
+def _static_file_headers(headers, path, url):
+    # Django's SecurityMiddleware adds this to its own answers; static files bypass it.
+    headers["X-Content-Type-Options"] = "nosniff"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 # --- django-plotly-dash -------------------------------------------------------
 PLOTLY_DASH = {

@@ -114,6 +114,7 @@ def test_static_files_are_answered_before_django_with_whitenoise_headers(setting
     assert b"".join(m.get("body", b"") for m in rest) == css
     etag = header(start, b"etag")
     assert etag and header(start, b"cache-control")
+    assert header(start, b"x-content-type-options") == b"nosniff"
 
     [again, *_] = run_async(asgi_get("/static/portal/site.css", headers=[(b"if-none-match", etag)]))
     assert again["status"] == 304

@@ -82,3 +82,14 @@ def test_a_permalink_page_sends_dash_to_the_layout_of_its_parameters(sales_clien
     assert config["requests_pathname_prefix"] == app_url
     layout = json.loads(sales_client.get(app_url + "_dash-layout").content)
     assert layout_values(layout)["tickers.value"] == ["IBM", "MSFT"]
+
+
+@pytest.mark.parametrize("suffix", ["", "_dash-layout", "_dash-dependencies"])
+def test_dash_answers_are_for_this_user_only(sales_client, suffix):
+    cache_control = sales_client.get(APP + suffix)["Cache-Control"]
+    assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
+
+
+def test_a_csv_download_is_for_this_user_only(sales_client):
+    cache_control = sales_client.get("/dashboards/stocktoday/export.csv")["Cache-Control"]
+    assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}

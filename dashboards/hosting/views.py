@@ -21,6 +21,7 @@ from dash._get_app import app_context
 from dash.fingerprint import check_fingerprint
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django_plotly_dash.util import get_initial_arguments
@@ -80,6 +81,14 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
 
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
+    response = _serve(request, ident, rest, cache_id)
+    if not rest.startswith(SUITES):  # component files are public library code
+        # What a dashboard shows is for this user only: no shared or stored copies.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) -> HttpResponse:
     dashboard, refusal = viewable_dashboard(request, ident, sign_in="Sign in to use this dashboard.")
     if refusal:
         return refusal
