@@ -172,8 +172,11 @@ def localise_external_resources(app: dash.Dash) -> None:
 
 def local_page(page: str, prefix: str) -> str:
     """A hosted app's page naming only this site: bundles as static files, files on
-    other hosts left out (the system check names them)."""
+    other hosts left out (the system check names them), and the portal's chart
+    defaults loaded before anything else."""
     page = direct_bundle_urls(page, prefix)
+    defaults = f'<script src="{static("portal/plotly-defaults.js")}"></script>'
+    page = page.replace("<head>", "<head>" + defaults, 1) if "<head>" in page else defaults + page
     return re.sub(r'<(link|script)\b[^>]*\b(href|src)="(https?:)?//[^"]*"[^>]*>(</script>)?', "", page)
 
 

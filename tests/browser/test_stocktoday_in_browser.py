@@ -33,6 +33,11 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
     assert traces(frame, "prices").count() == 2
     assert frame.locator("#summary-IBM").is_visible()
 
+    # The chart toolbar offers no upload to Plotly's cloud and no Plotly logo.
+    frame.locator("#prices").hover()
+    assert frame.locator("#prices .modebar-btn").count() > 3
+    assert frame.locator('#prices .modebar-btn[data-title^="Share chart"]').count() == 0
+    assert frame.locator("#prices .modebar-btn--logo").count() == 0
     assert visit.foreign_requests() == []
 
 
