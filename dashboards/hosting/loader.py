@@ -13,9 +13,11 @@ a module registers while it is imported goes to that module's app only.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
+import logging
 import os
 import pkgutil
 import sys
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 import dash
 import dash._callback as dash_callback
-from dash import Input, Output, dcc
+from dash import Input, Output, dcc, html, set_props
 from dash.exceptions import InvalidConfig
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -35,7 +37,25 @@ from django_plotly_dash import DjangoDash
 from dashboards.hosting import bundles, compat
 from dashkit.spec import Dashboard, Portal, standalone_app
 
+logger = logging.getLogger(__name__)
+
 PARAMS_STORE = "_portal_params"
+ERROR_NOTE = "_portal_error"
+ERROR_MESSAGE = "Something went wrong while updating this dashboard. It has been logged; try other values."
+ERROR_NOTE_HIDDEN = {"display": "none"}
+ERROR_NOTE_SHOWN = {
+    "position": "fixed",
+    "left": "12px",
+    "right": "12px",
+    "bottom": "12px",
+    "zIndex": 1000,
+    "padding": "10px 14px",
+    "borderRadius": "8px",
+    "background": "#fde8e8",
+    "color": "#7a1010",
+    "border": "1px solid #f5b5b5",
+    "font": "14px system-ui, sans-serif",
+}
 # Tells the portal page around the iframe the parameters on screen, for its
 # "Copy link", "Download CSV" and "Save report".
 POST_PARAMS_JS = """function () {
@@ -193,9 +213,19 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
             Output(PARAMS_STORE, "data"),
             *[Input(p.name, p.prop) for p in dashboard.params],
         )
+    if app._on_error is None:
+        # A callback that raises: logged with its traceback, a plain note in the
+        # page, no update; an app's own `on_error` keeps its place.
+        app._extra_components.append(html.Div(id=ERROR_NOTE, role="alert", style=ERROR_NOTE_HIDDEN))
+        app._on_error = functools.partial(_callback_failed, dashboard.slug)
     # What plain Dash does on the first request: check the layout, list the
     # scripts, take the callbacks. Done now, so that a broken layout fails the load.
     app._setup_server()
+
+
+def _callback_failed(slug: str, error: Exception) -> None:
+    logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
+    set_props(ERROR_NOTE, {"children": ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
 
 
 @contextmanager
