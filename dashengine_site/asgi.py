@@ -27,7 +27,7 @@ from a2wsgi import WSGIMiddleware  # noqa: E402
 from a2wsgi.wsgi import WSGIResponder  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier  # noqa: E402
 from django.conf import settings  # noqa: E402
 from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
@@ -113,9 +113,29 @@ class StaticFiles:
         await send({"type": "http.response.body", "body": body})
 
 
+class SameOriginWebsockets:
+    """A websocket handshake only from a page of this very site: the Origin must be
+    the scheme, host and port the socket was opened to (or one of
+    `CSRF_TRUSTED_ORIGINS`). Channels' own validator compares the host alone."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        scheme = "https" if scope.get("scheme") == "wss" else "http"
+        own = f"{scheme}://{headers.get(b'host', b'').decode('latin-1')}"
+        if origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS:
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
         "http": StaticFiles(WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS)),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            SameOriginWebsockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

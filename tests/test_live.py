@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from dashboards import consumers
 from dashboards.live import live_point_publish
 from dashboards.models import Dashboard, LivePoint
 from dashboards.services import grant_add, grant_remove
@@ -32,7 +33,7 @@ def alice(cast, timeseries):
 
 
 def socket(user=None, series="signups", *, path=None, origin=b"http://localhost") -> WebsocketCommunicator:
-    headers = [(b"origin", origin)]
+    headers = [(b"origin", origin), (b"host", b"localhost")]
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -117,13 +118,69 @@ def test_an_unknown_series_or_a_dashboard_without_live_data_is_refused(alice, pa
     assert run(scenario) == (False, 4403)
 
 
-def test_a_connection_from_another_site_is_refused(alice):
-    feed = socket(alice, origin=b"https://elsewhere.example")
+@pytest.mark.parametrize(
+    "origin", [b"https://elsewhere.example", b"http://localhost:8001", b"https://localhost", b"null", b""]
+)
+def test_a_connection_from_another_origin_is_refused(alice, origin):
+    feed = socket(alice, origin=origin)
 
     async def scenario():
         return (await feed.connect())[0]
 
     assert run(scenario) is False
+
+
+def signed_in_socket(user) -> tuple[WebsocketCommunicator, Client]:
+    client = Client()
+    client.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())]
+    return WebsocketCommunicator(application, FEED + "signups", headers=headers), client
+
+
+@pytest.mark.parametrize("session_end", ["logout", "password change", "deactivation"])
+def test_the_feed_closes_within_seconds_when_its_session_ends(alice, monkeypatch, session_end):
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    feed, client = signed_in_socket(alice)
+
+    def end_session():
+        if session_end == "logout":
+            client.post("/accounts/logout/")
+        elif session_end == "password change":
+            alice.set_password("a-new-password-for-alice")
+            alice.save()
+        else:
+            alice.is_active = False
+            alice.save()
+
+    async def scenario():
+        assert (await feed.connect())[0]
+        await feed.receive_json_from(timeout=5)
+        assert await feed.receive_nothing(timeout=0.6)  # the session stands: the feed stays open
+        await database_sync_to_async(end_session)()
+        output = await feed.receive_output(timeout=3)
+        await feed.wait()
+        return output
+
+    assert run(scenario) == {"type": "websocket.close", "code": 4403}
+
+
+def test_a_frame_from_the_page_is_ignored_json_or_not(alice):
+    feed = socket(alice)
+
+    async def scenario():
+        assert (await feed.connect())[0]
+        await feed.receive_json_from(timeout=5)
+        await feed.send_to(text_data="not json {")
+        await feed.send_to(bytes_data=b"\x00\xff")
+        await feed.send_json_to({"points": []})
+        quiet = await feed.receive_nothing(timeout=0.5)
+        await publish(dashboard="timeseries", series="signups", value=7)
+        pushed = await feed.receive_json_from(timeout=5)
+        await feed.disconnect()
+        return quiet, [p["value"] for p in pushed["points"]]
+
+    assert run(scenario) == (True, [7])
 
 
 def test_a_revoked_grant_stops_the_feed_at_the_next_point(alice, timeseries):
