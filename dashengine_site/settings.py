@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -256,6 +258,26 @@ PLOTLY_DASH = {
     "http_poke_enabled": False,
     # Permalink parameters (`initial/<cache_id>/`) are kept in the cache.
     "cache_arguments": True,
+}
+
+# --- Content Security Policy (django-csp) -------------------------------------
+# Scripts from this site only; a hosted Dash page adds the hashes of its own
+# inline scripts (dashboards.hosting.views). Styles may be inline: Dash components
+# and plotly.js style elements inline throughout.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", "blob:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "worker-src": [csp.SELF, "blob:"],
+        "frame-ancestors": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+    }
 }
 
 # --- Security -----------------------------------------------------------------

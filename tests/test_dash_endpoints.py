@@ -93,3 +93,17 @@ def test_dash_answers_are_for_this_user_only(sales_client, suffix):
 def test_a_csv_download_is_for_this_user_only(sales_client):
     cache_control = sales_client.get("/dashboards/stocktoday/export.csv")["Cache-Control"]
     assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
+
+
+def test_every_page_carries_a_content_security_policy(sales_client):
+    gallery = sales_client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in gallery and "object-src 'none'" in gallery
+    assert "frame-ancestors 'self'" in gallery
+    page = sales_client.get(APP)
+    policy = page["Content-Security-Policy"]
+    # The Dash page allows its own inline scripts by hash, no others.
+    hashes = re.findall(r"'sha256-[^']+'", policy)
+    assert hashes and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    from dashboards import registry
+
+    assert sorted(hashes) == sorted(registry.app("stocktoday").csp_hashes())

@@ -11,6 +11,7 @@ of a permalink, which starts from the permalink's parameters.
 from __future__ import annotations
 
 import contextvars
+import functools
 import io
 import json
 import sys
@@ -82,10 +83,18 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
     response = _serve(request, ident, rest, cache_id)
+    if rest == "" and response.status_code == 200:
+        # The page's own inline scripts (renderer, clientside callbacks) by their hashes.
+        response._csp_update = {"script-src": _inline_script_hashes(ident)}
     if not rest.startswith(SUITES):  # component files are public library code
         # What a dashboard shows is for this user only: no shared or stored copies.
         patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@functools.cache
+def _inline_script_hashes(slug: str) -> tuple[str, ...]:
+    return tuple(registry.app(slug).csp_hashes())
 
 
 def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) -> HttpResponse:

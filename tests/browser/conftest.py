@@ -46,7 +46,10 @@ class Visit:
         self.page = page
         self.base_url = base_url
         self.requested: list[str] = []
+        self.console_errors: list[str] = []
         page.on("request", lambda request: self.requested.append(request.url))
+        # A Content-Security-Policy violation is reported here too.
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
 
     def goto(self, path: str):
         return self.page.goto(self.base_url + path)

@@ -36,6 +36,9 @@ def test_each_dashboard_opens_with_its_charts_drawn(visit, live_cast, slug):
         time.sleep(0.2)
     assert charts_drawn(frame) == graphs >= 1
     assert frame.locator(".de-error").inner_text() == ""
+    # No Content-Security-Policy violation, no failed script. (The live feed's websocket
+    # has no route in this WSGI test server; test_a_published_point_appears_in_the_open_page_without_reload covers it.)
+    assert [e for e in visit.console_errors if "WebSocket connection" not in e] == []
     inner = frame.locator("body").evaluate(
         "b => ({scroll: document.documentElement.scrollHeight, inner: window.innerHeight})"
     )
@@ -93,4 +96,5 @@ def test_a_published_point_appears_in_the_open_page_without_reload(browser, asgi
     # Plotly draws the points just after the status line changes.
     expect(frame.locator("#live-chart .scatterlayer .trace .point")).to_have_count(2)
     assert page.url.endswith("/dashboards/timeseries/")  # no reload, no navigation
+    assert visit.console_errors == []  # the websocket passes the Content-Security-Policy
     context.close()
