@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from dashboards import registry
+from dashboards.inputs import validate_plain_text
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant, DefaultReport, Report
 from dashkit import spec
 
@@ -175,11 +177,17 @@ def report_save(
     Raises ParamError for a bad parameter and ValidationError for a bad name or visibility.
     """
     cleaned = dashboard.to_json(dashboard.clean(params))
+    name = name.strip()
+    try:
+        # Before the look-up: PostgreSQL refuses a NUL even in a query.
+        validate_plain_text(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from None
     row = Dashboard.objects.get(slug=dashboard.slug)
-    report = Report.objects.filter(owner=owner, dashboard=row, name=name.strip()).first() or Report(
+    report = Report.objects.filter(owner=owner, dashboard=row, name=name).first() or Report(
         owner=owner, dashboard=row
     )
-    report.name = name.strip()
+    report.name = name
     report.params = cleaned
     report.visibility = visibility
     report.full_clean()

@@ -63,3 +63,15 @@ def test_the_deploy_check_refuses_to_trust_every_peer(monkeypatch):
     assert [m.id for m in forwarded_allow_ips_check()] == ["dashboards.W003"]
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5,10.0.1.0/24")
     assert forwarded_allow_ips_check() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1"])
+def test_a_form_in_another_charset_is_a_400_not_a_500(client, charset):
+    client.cookies["csrftoken"] = "a" * 32
+    response = client.post(
+        "/accounts/login/",
+        "username=x&password=y&csrfmiddlewaretoken=" + "a" * 32,
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+    assert (response.status_code, response.content) == (400, b"Forms must be sent in UTF-8.")

@@ -568,3 +568,11 @@ def test_a_callback_that_raises_is_logged_and_shown_as_a_plain_note(alice, caplo
     assert "selected" not in answer.get("response", {})
     assert "A callback of dashboard 'libraries' raised" in caplog.text
     assert "Traceback" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "rest", ["x", "nope/x.js", "dash_core_components/x.js", "dash/%00.js", "dash/" + "a" * 300 + ".js"]
+)
+def test_an_odd_component_file_name_is_a_404(alice, rest):
+    response = alice.get(prefix("libraries") + "_dash-component-suites/" + rest)
+    assert (response.status_code, response.content) == (404, b"No such file.")

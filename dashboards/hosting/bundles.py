@@ -45,6 +45,20 @@ def _version(package: str) -> str:
     return str(getattr(sys.modules[package], "__version__", "0"))
 
 
+def package_file(package: str, path_in_package: str, *, version: str | None = None) -> str | None:
+    """The file a component package serves at this path (of this version), else None."""
+    try:
+        root = _package_root(package)
+        if root is None or version not in (None, _version(package)):
+            return None
+        candidate = (root / path_in_package).resolve()
+        if candidate.is_relative_to(root) and candidate.suffix in SERVED_SUFFIXES and candidate.is_file():
+            return str(candidate)
+    except (ImportError, ValueError, OSError):  # no such package, a NUL byte, a name too long
+        pass
+    return None
+
+
 def bundle_path(package: str, path_in_package: str) -> str:
     return f"{BUNDLE_ROOT}/{package}/{_version(package)}/{path_in_package}"
 
@@ -67,16 +81,7 @@ class DashBundleFinder(BaseFinder):
         if len(parts) != 4 or parts[0] != BUNDLE_ROOT:
             return None
         _, package, version, rest = parts
-        try:
-            root = _package_root(package)
-        except ImportError:
-            return None
-        if root is None or version != _version(package):
-            return None
-        candidate = (root / rest).resolve()
-        if candidate.is_relative_to(root) and candidate.suffix in SERVED_SUFFIXES and candidate.is_file():
-            return str(candidate)
-        return None
+        return package_file(package, rest, version=version)
 
     def list(self, ignore_patterns):
         from dashboards import registry

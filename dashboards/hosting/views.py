@@ -163,9 +163,7 @@ def component_file(package_path: str) -> HttpResponse:
     (what dash-renderer asks for when it loads a chunk on demand); 404 if there is none."""
     package, _, fingerprinted = package_path.partition("/")
     path_in_package, has_fingerprint = check_fingerprint(fingerprinted)
-    found = (
-        bundles.DashBundleFinder().find(bundles.bundle_path(package, path_in_package)) if package else None
-    )
+    found = bundles.package_file(package, path_in_package)
     if not found:
         return plain_text(404, "No such file.")
     response = FileResponse(open(found, "rb"))  # noqa: SIM115 - FileResponse closes it
