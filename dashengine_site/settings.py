@@ -167,7 +167,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis waits for a message in 5 s blocking reads; redis-py's
+            # default socket timeout is 5 s too, so an idle feed died with a
+            # TimeoutError. A longer timeout than the read, still bounded.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}]},
         }
     }
 else:

@@ -223,3 +223,19 @@ def test_publishing_to_an_unknown_series_fails_and_stores_nothing(alice):
     with pytest.raises(CommandError, match="not a live dashboard"):
         call_command("publish_point", "signups", "1", "--dashboard", "stocktoday")
     assert not LivePoint.objects.exists()
+
+
+def test_an_idle_feed_stays_open_and_still_gets_the_next_point(alice):
+    """Longer than channels-redis's 5 s blocking read (on Redis, the CI run's layer)."""
+    feed = socket(alice)
+
+    async def scenario():
+        assert (await feed.connect())[0]
+        await feed.receive_json_from(timeout=5)
+        quiet = await feed.receive_nothing(timeout=7)
+        await publish(dashboard="timeseries", series="signups", value=99)
+        pushed = await feed.receive_json_from(timeout=5)
+        await feed.disconnect()
+        return quiet, [p["value"] for p in pushed["points"]]
+
+    assert run(scenario) == (True, [99])
