@@ -154,19 +154,31 @@ def summary(frame: pd.DataFrame, params: dict[str, Any]) -> list[html.Span]:
 LIVE_CONNECT_JS = """function (live, series) {
     var dc = window.dash_clientside, old = window._dashengineLive;
     if (old) { old.onclose = null; old.close(); window._dashengineLive = null; }
+    clearTimeout(window._dashengineLiveRetry);
     if (!live || live.length === 0) { return ["Live feed paused.", {points: [], reset: true}]; }
     var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-    var socket = new WebSocket(scheme + "//" + window.location.host +
-        "/ws/dashboards/timeseries/live/?series=" + encodeURIComponent(series));
-    window._dashengineLive = socket;
-    socket.onopen = function () { dc.set_props("live-status", {children: "Live: connected."}); };
-    socket.onmessage = function (event) { dc.set_props("live-points", {data: JSON.parse(event.data)}); };
-    socket.onclose = function (event) {
-        if (window._dashengineLive !== socket) { return; }
-        dc.set_props("live-status", {children: event.code === 4403
-            ? "Live feed refused: you may no longer open this dashboard."
-            : "Live feed unavailable: it needs the Dash Engine portal (reload to retry)."});
-    };
+    var url = scheme + "//" + window.location.host + "/ws/dashboards/timeseries/live/?series=" + encodeURIComponent(series);
+    // After a network blip or a deploy the feed reconnects, waiting 1, 2, 4 ... 30 s;
+    // on connect it sends its recent points again, so nothing published meanwhile is lost.
+    function connect(attempt, wasOpen) {
+        var socket = new WebSocket(url);
+        window._dashengineLive = socket;
+        socket.onopen = function () { attempt = 0; wasOpen = true; dc.set_props("live-status", {children: "Live: connected."}); };
+        socket.onmessage = function (event) { dc.set_props("live-points", {data: JSON.parse(event.data)}); };
+        socket.onclose = function (event) {
+            if (window._dashengineLive !== socket) { return; }
+            if (event.code === 4403) {
+                dc.set_props("live-status", {children: "Live feed refused: you may no longer open this dashboard."});
+            } else if (!wasOpen) {
+                dc.set_props("live-status", {children: "Live feed unavailable: it needs the Dash Engine portal (reload to retry)."});
+            } else {
+                var wait = Math.min(30, Math.pow(2, attempt));
+                dc.set_props("live-status", {children: "Live feed interrupted: reconnecting in " + wait + " s…"});
+                window._dashengineLiveRetry = setTimeout(function () { connect(attempt + 1, true); }, wait * 1000);
+            }
+        };
+    }
+    connect(0, false);
     return ["Live: connecting…", {points: [], reset: true}];
 }"""
 

@@ -97,4 +97,12 @@ def test_a_published_point_appears_in_the_open_page_without_reload(browser, asgi
     expect(frame.locator("#live-chart .scatterlayer .trace .point")).to_have_count(2)
     assert page.url.endswith("/dashboards/timeseries/")  # no reload, no navigation
     assert visit.console_errors == []  # the websocket passes the Content-Security-Policy
+
+    # A network blip: the feed says so, reconnects by itself and gets what was published meanwhile.
+    app = next(f for f in page.frames if "/django_plotly_dash/app/timeseries/" in f.url)
+    app.evaluate("window._dashengineLive.close()")
+    frame.get_by_text("Live feed interrupted: reconnecting in 1 s…").wait_for()
+    publish(555)
+    frame.get_by_text("Live: connected.").wait_for()
+    frame.get_by_text("3 points, last 555").wait_for()
     context.close()
