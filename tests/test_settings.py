@@ -67,12 +67,12 @@ def test_a_dot_env_file_fills_in_what_the_environment_leaves_unset(tmp_path):
     assert result.stdout.strip() == "True ['real.example']", result.stderr
 
 
-def test_every_redis_cache_backend_of_a_process_shares_one_client():
+def test_every_redis_cache_backend_of_a_process_shares_one_connection_pool():
     # Django builds a backend per context, and the ASGI server gives each request a fresh one.
-    from dashengine_site.cache import SharedRedisCache
+    from django_redis.cache import RedisCache
 
-    first = SharedRedisCache("redis://127.0.0.1:6379/15", {})
-    second = SharedRedisCache("redis://127.0.0.1:6379/15", {})
-    other = SharedRedisCache("redis://127.0.0.1:6379/14", {})
-    assert first._cache is second._cache
-    assert other._cache is not first._cache
+    def pool(location):
+        return RedisCache(location, {}).client.get_client().connection_pool
+
+    assert pool("redis://127.0.0.1:6379/15") is pool("redis://127.0.0.1:6379/15")
+    assert pool("redis://127.0.0.1:6379/14") is not pool("redis://127.0.0.1:6379/15")
