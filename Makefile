@@ -11,7 +11,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DJANGO_ENV_FILE=/nonexistent DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DATABASE_CONN_MAX_AGE=0 \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
 
-.PHONY: run test test-sqlite test-services lint format check requirements chromium clean bench
+.PHONY: run test test-sqlite test-services lint format check requirements test-packages clean bench
 
 # The project goes on the venv's path, so `python dashboards/catalogue/<name>.py` finds dashkit.
 $(PY):
@@ -32,9 +32,11 @@ run: $(VENV)/.installed
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# Debian's Chromium for the browser tests (the machines run as root).
-chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+# Debian's packages the tests drive: Chromium for the browser tests, haproxy for
+# the team tests (docs/deploy/haproxy.cfg). The machines run as root.
+test-packages:
+	@command -v chromium >/dev/null && command -v haproxy >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium haproxy >/dev/null; }
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
@@ -49,10 +51,10 @@ check: $(VENV)/.installed-dev
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.installed-dev chromium
+test-sqlite: $(VENV)/.installed-dev test-packages
 	$(TEST_ENV) DATABASE_URL= REDIS_URL= $(PY) -m pytest
 
-test-services: $(VENV)/.installed-dev chromium
+test-services: $(VENV)/.installed-dev test-packages
 	$(TEST_ENV) DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) \
 		REQUIRE_SERVICES=1 $(PY) -m pytest
 

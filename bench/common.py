@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def procfile_web(port: int, workers: int) -> list[str]:
     line = line.removeprefix("web:").strip()
     values = {"PORT": str(port), "WEB_CONCURRENCY": str(workers)}
     line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m[1], m[2]), line)
-    args = line.split()
+    args = shlex.split(line)
     args[0] = str(Path(PYTHON).parent / args[0])
     return args
 

@@ -15,6 +15,7 @@ from django.utils.crypto import constant_time_compare
 
 from dashboards.access import can_view
 from dashboards.live import group_name, live_dashboard, live_points_after, live_series_clean
+from dashengine_site import metrics
 from dashkit.spec import ParamError
 
 REFUSED = 4403  # close code: not signed in, not granted, or no such live feed
@@ -35,6 +36,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None
     last_id = 0
+    counted = False
 
     async def connect(self):
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -53,6 +55,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_name(dashboard=slug, series=self.series)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        metrics.LIVE_FEEDS.labels(dashboard=slug).inc()
+        self.counted = True
         backlog = await database_sync_to_async(live_points_after)(dashboard=slug, series=self.series)
         await self.deliver(backlog, reset=True)
         self.tasks = [asyncio.create_task(self.watch_session())]
@@ -61,6 +65,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             self.tasks.append(asyncio.create_task(self.poll()))
 
     async def disconnect(self, code):
+        if self.counted:  # a refused handshake was never counted
+            metrics.LIVE_FEEDS.labels(dashboard=self.dashboard.slug).dec()
+            self.counted = False
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         for task in getattr(self, "tasks", []):

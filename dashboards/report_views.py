@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,10 +18,18 @@ from dashboards.access import can_view
 from dashboards.inputs import browser_json
 from dashboards.models import Dashboard, Report
 from dashboards.refusals import plain_text
-from dashboards.selectors import default_report_for_user, report_get_for_user, report_list_for_user
+from dashboards.selectors import (
+    dashboard_list_for_user,
+    default_report_for_user,
+    report_get_for_user,
+    report_menu_for_user,
+    report_page_for_user,
+)
 from dashboards.services import report_default_set, report_delete, report_rename, report_save
 from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard
 from dashkit import spec
+
+UNKNOWN_DASHBOARD = "No such dashboard among those you can open."
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -30,6 +39,19 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     ):
         return redirect(target)
     return redirect(fallback)
+
+
+def _search_text(raw: str) -> str:
+    # A report name never holds a NUL (and PostgreSQL refuses one in a query).
+    return raw.replace("\x00", "").strip()[:100]
+
+
+def _page_number(raw: str) -> int:
+    """Anything but a whole number is the first page; the selector keeps it in range."""
+    try:
+        return int(raw[:20])
+    except ValueError:
+        return 1
 
 
 def _own_report(request: HttpRequest, pk: int) -> Report:
@@ -72,9 +94,68 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = report_list_for_user(user=request.user).order_by("dashboard__title", "dashboard_id", "name")
-    groups = [(dashboard, list(items)) for dashboard, items in groupby(reports, key=lambda r: r.dashboard)]
-    return render(request, "dashboards/reports.html", {"groups": groups})
+    """All the reports the user may open, a page at a time, searchable by name and dashboard.
+
+    With `partial=menu` (and a dashboard), only the dashboard page's Reports menu list.
+    """
+    query = _search_text(request.GET.get("q", ""))
+    slug = request.GET.get("dashboard", "").strip()[:100]
+    menu = request.GET.get("partial") == "menu"
+    dashboard = None
+    if slug or menu:  # the menu is always of one dashboard
+        dashboard = registry.get(slug)
+        # Unknown and not viewable answer alike: the filter reveals nothing.
+        if dashboard is None or not can_view(user=request.user, dashboard=dashboard):
+            if menu:
+                return plain_text(404, UNKNOWN_DASHBOARD)
+            context = {
+                "unknown_dashboard": True,
+                "query": query,
+                "slug": slug,
+                "dashboards": dashboard_list_for_user(user=request.user),
+            }
+            return render(request, "dashboards/reports.html", context, status=404)
+    if menu:
+        return _report_menu(request, dashboard=dashboard, query=query)
+    page = report_page_for_user(
+        user=request.user,
+        dashboard_slug=slug or None,
+        query=query,
+        number=_page_number(request.GET.get("page", "")),
+    )
+    groups = [(board, list(items)) for board, items in groupby(page, key=lambda r: r.dashboard)]
+    return render(
+        request,
+        "dashboards/reports.html",
+        {
+            "groups": groups,
+            "page": page,
+            "query": query,
+            "slug": slug,
+            "filter_dashboard": dashboard,
+            "dashboards": dashboard_list_for_user(user=request.user),
+        },
+    )
+
+
+def _report_menu(request: HttpRequest, *, dashboard: spec.Dashboard, query: str) -> HttpResponse:
+    """The Reports menu's list for the search as you type; its forms come back to `next`."""
+    default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("dashboard", args=[dashboard.slug])
+    context = {
+        "dashboard": dashboard,
+        "report_menu": report_menu_for_user(
+            user=request.user, dashboard_slug=dashboard.slug, default=default, query=query
+        ),
+        "report_query": query,
+        "default_report": default,
+        "next_url": next_url,
+    }
+    return render(request, "dashboards/_report_menu.html", context)
 
 
 @login_required

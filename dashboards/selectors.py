@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from dashboards import registry
@@ -36,8 +39,13 @@ def category_list_for_user(*, user: AbstractBaseUser | AnonymousUser) -> list[st
     return sorted({d.category for d in dashboard_list_for_user(user=user)})
 
 
-def report_list_for_user(*, user: AbstractBaseUser, dashboard_slug: str | None = None) -> QuerySet[Report]:
-    """Reports the user may open: their own and those shared with them, on dashboards they can open."""
+def report_list_for_user(
+    *, user: AbstractBaseUser, dashboard_slug: str | None = None, query: str = ""
+) -> QuerySet[Report]:
+    """Reports the user may open: their own and those shared with them, on dashboards they can open.
+
+    `query` keeps those whose name contains it, whatever the case.
+    """
     if not user.is_authenticated or not user.is_active:
         return Report.objects.none()
     reports = Report.objects.filter(dashboard__available=True)
@@ -45,6 +53,8 @@ def report_list_for_user(*, user: AbstractBaseUser, dashboard_slug: str | None =
         reports = reports.filter(dashboard__slug__in=viewable_slugs(user))
     if dashboard_slug is not None:
         reports = reports.filter(dashboard__slug=dashboard_slug)
+    if query:
+        reports = reports.filter(name__icontains=query)
     shared = Q(visibility=Report.Visibility.EVERYONE) | Q(
         visibility=Report.Visibility.GROUPS, owner__groups__in=user.groups.all()
     )
@@ -88,3 +98,52 @@ def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> R
         return None
     visible = report_list_for_user(user=user, dashboard_slug=dashboard_slug).filter(pk=default.report_id)
     return default.report if visible.exists() else None
+
+
+REPORT_MENU_SIZE = 10
+REPORTS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ReportMenu:
+    """The first few reports of a dashboard's Reports menu, and how many there are in all."""
+
+    reports: list[Report]
+    total: int
+
+
+def report_menu_for_user(
+    *,
+    user: AbstractBaseUser,
+    dashboard_slug: str,
+    default: Report | None,
+    query: str = "",
+    size: int = REPORT_MENU_SIZE,
+) -> ReportMenu:
+    """The user's default first, then the most recently saved: the menu stays this short
+    however many reports there are; the rest are a search or the full list away."""
+    reports = report_list_for_user(user=user, dashboard_slug=dashboard_slug, query=query)
+    ordering: list[str | Case] = ["-updated", "-pk"]
+    if default is not None:
+        default_first = Case(
+            When(pk=default.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        ordering = [default_first, *ordering]
+    shown = list(reports.order_by(*ordering)[:size])
+    return ReportMenu(reports=shown, total=reports.count())
+
+
+def report_page_for_user(
+    *,
+    user: AbstractBaseUser,
+    dashboard_slug: str | None = None,
+    query: str = "",
+    number: int = 1,
+    per_page: int = REPORTS_PER_PAGE,
+) -> Page:
+    """One page of the full list, by dashboard then name; past the last page is the last page."""
+    reports = report_list_for_user(user=user, dashboard_slug=dashboard_slug, query=query).order_by(
+        "dashboard__title", "dashboard_id", "name", "pk"
+    )
+    paginator = Paginator(reports, per_page)
+    return paginator.page(min(max(number, 1), paginator.num_pages))

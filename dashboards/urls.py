@@ -14,5 +14,4 @@ urlpatterns = [
     path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),
     path("reports/<int:pk>/rename/", report_views.report_rename_view, name="report_rename"),
     path("reports/<int:pk>/delete/", report_views.report_delete_view, name="report_delete"),
-    path("healthz", views.healthz, name="healthz"),
 ]

@@ -8,15 +8,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_plotly_dash.util import store_initial_arguments
 
@@ -29,9 +26,10 @@ from dashboards.selectors import (
     category_list_for_user,
     dashboard_list_for_user,
     default_report_for_user,
-    report_list_for_user,
+    report_menu_for_user,
 )
 from dashboards.services import access_request_create, audit_record
+from dashengine_site import metrics
 from dashkit import spec
 
 
@@ -128,7 +126,6 @@ def render_dashboard(
             "the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id}
         )
     query = urlencode(dashboard.to_query(params))
-    reports = list(report_list_for_user(user=request.user, dashboard_slug=dashboard.slug))
     return render(
         request,
         "dashboards/dashboard.html",
@@ -142,8 +139,11 @@ def render_dashboard(
             ),
             "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
             "report": report,
-            "reports": reports,
+            "report_menu": report_menu_for_user(
+                user=request.user, dashboard_slug=dashboard.slug, default=default
+            ),
             "default_report": default,
+            "next_url": request.get_full_path(),
             "visibilities": Report.Visibility.choices,
         },
     )
@@ -173,6 +173,7 @@ def csv_response(
         row_count=len(frame),
         duration_ms=round((time.monotonic() - started) * 1000),
     )
+    metrics.EXPORTS.labels(dashboard=dashboard.slug).inc()
     chunks = (chunk.encode("utf-8") for chunk in csv_chunks(frame))
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     filename = f"{dashboard.slug}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -192,22 +193,3 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     except spec.ParamError as error:
         return plain_text(400, f"Bad parameter {error}")
     return csv_response(request, dashboard=dashboard, params=params)
-
-
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": "ok", "cache": "ok"}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = f"error: {error.__class__.__name__}"
-    try:
-        cache.set("healthz", "ok", 10)
-        if cache.get("healthz") != "ok":
-            checks["cache"] = "error: value not read back"
-    except Exception as error:  # noqa: BLE001
-        checks["cache"] = f"error: {error.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

@@ -22,6 +22,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashengine_site.settings")
 django_wsgi_app = get_wsgi_application()
 
 import asyncio  # noqa: E402
+import json  # noqa: E402
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from a2wsgi.wsgi import WSGIResponder  # noqa: E402
@@ -113,6 +114,25 @@ class StaticFiles:
         await send({"type": "http.response.body", "body": body})
 
 
+LIVE = json.dumps({"status": "ok"}).encode()
+
+
+class Liveness:
+    """`/livez` answered on the event loop, before the pool of request threads:
+    threads all waiting on a frozen database must not make a live process look
+    dead to its supervisor. The same answer as `dashengine_site.views.livez`."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["path"] != "/livez" or scope["method"] not in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else LIVE})
+
+
 class SameOriginWebsockets:
     """A websocket handshake only from a page of this very site: the Origin must be
     the scheme, host and port the socket was opened to (or one of
@@ -133,7 +153,7 @@ class SameOriginWebsockets:
 
 application = ProtocolTypeRouter(
     {
-        "http": StaticFiles(WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS)),
+        "http": Liveness(StaticFiles(WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS))),
         "websocket": AllowedHostsOriginValidator(
             SameOriginWebsockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

@@ -4,6 +4,7 @@ Every variable is documented in `.env.example`. Defaults are safe for a
 developer's machine; production must set `DJANGO_SECRET_KEY` and turn debug off.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -94,6 +95,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts and times every request, refused ones too (dashengine_site.metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "dashengine_site.middleware.MalformedRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: labels each request with the view it resolved to.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dashengine_site.urls"
@@ -138,7 +143,20 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# No request waits long for a database that is down, frozen or cut off: it gets
+# a 503 page instead (dashengine_site.views.server_error).
+DATABASE_TIMEOUT = env_float("DATABASE_TIMEOUT", 5.0)  # seconds a statement may run; 0: no limit
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "dashengine_site.postgresql"
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        # Ended by the server when it runs...
+        "options": f"-c statement_timeout={int(DATABASE_TIMEOUT * 1000)}",
+        # ...and given up by this side a second later when it does not.
+        "deadline": DATABASE_TIMEOUT + 1 if DATABASE_TIMEOUT else None,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_DIR.mkdir(exist_ok=True)
     # A team on one machine: readers never wait for a writer (WAL), a write takes
     # its lock when its transaction starts (no "database is locked" half-way), and
@@ -160,8 +178,9 @@ if REDIS_URL:
         "default": {
             # django-redis: one connection pool per process (Django builds a backend
             # per request context under ASGI), and a Redis that is down or slow
-            # means a cache miss within a second, not a failed request.
-            "BACKEND": "django_redis.cache.RedisCache",
+            # means a cache miss within a second, not a failed request. django-prometheus's
+            # subclass also counts gets, hits, misses and failures.
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dashengine"),
             "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
@@ -183,7 +202,8 @@ else:
     # revoked grant and a permalink's parameters reach them all.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's, counting gets, hits and misses (dashengine_site.metrics).
+            "BACKEND": "dashengine_site.metrics.FileBasedCache",
             "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
         }
     }
@@ -300,6 +320,24 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 2
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 # `check --deploy` is clean by default; the header only allows a submission to the preload list.
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
+
+# --- Metrics (dashengine_site.metrics) ----------------------------------------
+# /metrics answers a scraper that sends `Authorization: Bearer <METRICS_TOKEN>` or
+# comes from one of METRICS_ALLOWED_ADDRESSES (addresses or networks); with
+# neither set, nobody.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES")
+for _network in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_ADDRESSES: {_network!r} is not an IP address or network."
+        ) from None
+# A scraper on the internal network talks plain HTTP to the web process itself;
+# redirected to HTTPS it would fail. A redirect would not protect the token either:
+# it is sent with the first request.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
 
 LOGGING = {
     "version": 1,

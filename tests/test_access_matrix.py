@@ -149,7 +149,15 @@ def concrete_paths(patterns, prefix: str = "", number: str = "1"):
 
 
 # Pages anyone may see: logging in, health, and the admin's own login redirect.
-PUBLIC = ("/accounts/login/", "/healthz", "/admin/login/", "/admin/logout/", "/accounts/logout/")
+PUBLIC = (
+    "/accounts/login/",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/admin/login/",
+    "/admin/logout/",
+    "/accounts/logout/",
+)
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "no grant", "inactive"])

@@ -32,6 +32,7 @@ from dashboards.hosting import bundles
 from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
+from dashengine_site import metrics
 
 # Set by the WSGI server, not by the answer's producer.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie"}
@@ -83,6 +84,8 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
     response = _serve(request, ident, rest, cache_id)
+    if rest == UPDATE and registry.get(ident) is not None:  # no label for a slug that is not one
+        metrics.CALLBACKS.labels(dashboard=ident, status=str(response.status_code)).inc()
     if rest == "" and response.status_code == 200:
         # The page's own inline scripts (renderer, clientside callbacks) by their hashes.
         response._csp_update = {"script-src": _inline_script_hashes(ident)}
