@@ -141,6 +141,9 @@ DATABASES = {
         # HTTP requests run in a fixed pool of threads (see asgi.py), each of
         # which keeps its connection open this many seconds.
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before a request uses it: after a database
+        # restart or failover the first requests get a new one, not an error.
+        conn_health_checks=True,
     )
 }
 # No request waits long for a database that is down, frozen or cut off: it gets

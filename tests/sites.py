@@ -107,6 +107,10 @@ class OwnPostgres:
             "start",
         )
 
+    def restart(self) -> None:
+        log = str(self.directory / "log")
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", log, "-m", "fast", "-w", "restart")
+
     def freeze(self) -> None:
         """SIGSTOP the server and every process of it: a frozen machine, as the
         network sees it, the kernel still accepting connections."""

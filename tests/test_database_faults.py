@@ -82,6 +82,16 @@ def test_after_the_thaw_everything_recovers_by_itself(instance):
     assert "Lost" not in listed
 
 
+@ONCE_WITH_SERVICES
+def test_after_a_database_restart_no_request_fails(instance):
+    database, base = instance
+    sales = signed_in(base, "sales")
+    # Every request thread of the instance now keeps a connection open.
+    assert [save_report(sales, base, f"Before {n}").status_code for n in range(8)] == [302] * 8
+    database.restart()
+    assert [save_report(sales, base, f"After {n}").status_code for n in range(8)] == [302] * 8
+
+
 @pytest.fixture
 def short_database_waits():
     """This test's connections give up on a lock after a fraction of a second."""

@@ -37,6 +37,7 @@ from tests.sites import (
     site_env,
     wait_until,
 )
+from tests.test_asgi import run_async
 
 pytestmark = ONCE_WITH_SERVICES
 SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -136,7 +137,7 @@ def test_a_live_feed_on_one_instance_idle_12_s_then_gets_a_point_published_elsew
             await asyncio.to_thread(team.manage, "publish_point", "signups", "412.5")
             return json.loads(await asyncio.wait_for(feed.recv(), TIMEOUT))
 
-    message = asyncio.run(watch())
+    message = run_async(watch())
     assert message["reset"] is False
     assert [point["value"] for point in message["points"]] == [412.5]
 
