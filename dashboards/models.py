@@ -23,6 +23,11 @@ class Dashboard(models.Model):
     open_to_all = models.BooleanField(
         "open to every signed-in user", default=False, help_text="Everyone who can log in may open it."
     )
+    discoverable = models.BooleanField(
+        "listed for everyone",
+        default=False,
+        help_text="Users without access see it under “More dashboards” and may request access.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -63,15 +68,19 @@ class AccessRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"
         APPROVED = "approved"
+        DENIED = "denied"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="access_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(max_length=500, blank=True, help_text="Why the user asks.")
     created = models.DateTimeField(auto_now_add=True)
     decided = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    note = models.TextField(max_length=500, blank=True, help_text="The answer the user is shown.")
+    seen = models.BooleanField(default=False, help_text="The user has been told of the decision.")
 
     class Meta:
         ordering = ["-created"]
@@ -164,6 +173,22 @@ class DefaultReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} opens {self.dashboard} with {self.report}"
+
+
+class Favourite(models.Model):
+    """A dashboard a user starred: shown first in their gallery."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dashboard"], name="one_favourite_per_dashboard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ★ {self.dashboard}"
 
 
 class LivePoint(models.Model):
