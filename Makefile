@@ -11,7 +11,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DJANGO_ENV_FILE=/nonexistent DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DATABASE_CONN_MAX_AGE=0 \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
 
-.PHONY: run test test-sqlite test-services lint format check requirements test-packages clean bench
+.PHONY: run demo-password test test-sqlite test-services lint format check requirements test-packages clean bench
 
 # The project goes on the venv's path, so `python dashboards/catalogue/<name>.py` finds dashkit.
 $(PY):
@@ -27,10 +27,23 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+# A developer's settings (debug on), so that `.venv/bin/python manage.py ...` works as written.
+.env:
+	cp .env.example .env
+
+run: $(VENV)/.installed .env
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	@echo
+	@echo "Dash Engine: http://127.0.0.1:$(PORT)/"
+	@echo "Log in as admin, analyst, sales, marketing or viewer, with DEMO_PASSWORD or the password"
+	@echo "printed when the users were first made (a new one for all of them: make demo-password)."
+	@echo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A new password for every demo user: DEMO_PASSWORD, or a generated one, printed.
+demo-password: $(VENV)/.installed .env
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo --reset-passwords
 
 # Debian's packages the tests drive: Chromium for the browser tests, haproxy for
 # the team tests (docs/deploy/haproxy.cfg). The machines run as root.

@@ -1,6 +1,13 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.services import theme_set
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
@@ -12,3 +19,23 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
         {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
         status=429,
     )
+
+
+@require_POST
+@login_required
+def theme(request: HttpRequest) -> HttpResponse:
+    """Store the signed-in user's theme: a plain form post (back to `next`) or a fetch (JSON)."""
+    choice = request.POST.get("theme", "")
+    if choice not in User.Theme.values:
+        return HttpResponseBadRequest(
+            "Choose Light, Dark or Same as my device.", content_type="text/plain; charset=utf-8"
+        )
+    theme_set(user=request.user, theme=choice)
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse({"theme": choice})
+    next_url = request.POST.get("next", "")
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("gallery")
+    return HttpResponseRedirect(next_url)

@@ -1,16 +1,28 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django_plotly_dash import admin as dpd_admin  # noqa: F401  (registers what we unregister)
 from django_plotly_dash.models import DashApp, StatelessApp
 
 from dashboards import registry
 from dashboards.access import can_view
+from dashboards.mail import mail_configured
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
-from dashboards.services import access_request_approve, dashboard_open_to_all_set, grant_change_record
+from dashboards.services import (
+    access_request_approve,
+    access_request_deny,
+    dashboard_discoverable_set,
+    dashboard_open_to_all_set,
+    grant_change_record,
+)
 
 # The portal's dashboards are defined in code; django-plotly-dash's own
 # database-backed apps are not used and would only confuse admins.
@@ -66,10 +78,10 @@ def users_who_can_open(dashboard: Dashboard):
 
 @admin.register(Dashboard)
 class DashboardAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "category", "available", "open_to_all", "grant_count"]
-    list_filter = ["available", "open_to_all", "category", "grants__group"]
+    list_display = ["title", "slug", "category", "available", "open_to_all", "discoverable", "grant_count"]
+    list_filter = ["available", "open_to_all", "discoverable", "category", "grants__group"]
     search_fields = ["title", "slug", "category"]
-    fields = ["slug", "title", "category", "available", "open_to_all", "who_can_open"]
+    fields = ["slug", "title", "category", "available", "open_to_all", "discoverable", "who_can_open"]
     readonly_fields = ["slug", "title", "category", "available", "who_can_open"]
     inlines = [GroupGrantInline, UserGrantInline]
 
@@ -102,9 +114,10 @@ class DashboardAdmin(admin.ModelAdmin):
         return format_html_join(", ", "{}", ((u.get_username(),) for u in users))
 
     def save_model(self, request, obj, form, change):
-        # `open_to_all` is the only field an admin edits here.
+        # `open_to_all` and `discoverable` are the only fields an admin edits here.
         current = Dashboard.objects.get(pk=obj.pk)
         dashboard_open_to_all_set(dashboard=current, value=obj.open_to_all, actor=request.user)
+        dashboard_discoverable_set(dashboard=current, value=obj.discoverable, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         grants = formset.save(commit=False)
@@ -116,23 +129,116 @@ class DashboardAdmin(admin.ModelAdmin):
             grant_change_record(grant=grant, change="added", request=request)
 
 
+# The admin's home page leads with the requests waiting for a decision.
+admin.site.index_template = "admin/dashboards/index.html"
+
+DECISIONS = {"_approve": "approve", "_deny": "deny"}
+UNTIL_DECIDED = {"decided", "decided_by", "seen"}  # empty while a request waits
+
+
+class AccessRequestForm(forms.ModelForm):
+    class Meta:
+        model = AccessRequest
+        fields = ["note"]
+        labels = {"note": "Note to the requester"}
+        help_texts = {"note": "Optional: shown to them with your decision."}
+        widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60, "maxlength": 500})}
+
+
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
-    list_display = ["user", "dashboard", "status", "created", "decided", "decided_by"]
+    """A pending request is approved or denied from its own page, with a note to the requester;
+    the list's actions do the same for many at once."""
+
+    form = AccessRequestForm
+    list_display = ["user", "dashboard", "status", "short_reason", "created", "decided", "decided_by"]
     list_filter = ["status", "dashboard", "created"]
     search_fields = ["user__username", "dashboard__title", "dashboard__slug"]
-    readonly_fields = ["user", "dashboard", "status", "created", "decided", "decided_by"]
-    actions = ["approve"]
+    fields = ["user", "dashboard", "reason", "created", "status", "decided", "decided_by", "note", "seen"]
+    actions = ["approve", "deny"]
 
     def has_add_permission(self, request):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        pending = obj is not None and obj.status == AccessRequest.Status.PENDING
+        extra_context = {
+            "title": "Approve or deny this request" if pending else "Access request",
+            "mail_configured": mail_configured(),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.status == AccessRequest.Status.PENDING:
+            return [name for name in self.fields if name not in UNTIL_DECIDED]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == AccessRequest.Status.PENDING:
+            return [name for name in self.get_fields(request, obj) if name != "note"]
+        return self.fields  # a decision is final: a record, not a form
+
+    @admin.display(description="reason")
+    def short_reason(self, obj):
+        return Truncator(obj.reason).chars(60)
+
+    def save_model(self, request, obj, form, change):
+        # Only a decision changes a request; the note goes with it.
+        decision = next((name for key, name in DECISIONS.items() if key in request.POST), None)
+        if decision is None:
+            return
+        decide = access_request_approve if decision == "approve" else access_request_deny
+        note = form.cleaned_data.get("note", "")
+        try:
+            decide(access_request=obj, actor=request.user, note=note, request=request)
+        except ValidationError as error:
+            request._access_request_refused = " ".join(error.messages)
+        else:
+            request._access_request_decided = decision
+
+    def response_change(self, request, obj):
+        refused = getattr(request, "_access_request_refused", None)
+        decided = getattr(request, "_access_request_decided", None)
+        if refused:
+            self.message_user(request, refused, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        if decided is None:
+            return super().response_change(request, obj)
+        who, what = obj.user.get_username(), obj.dashboard.title
+        if decided == "approve":
+            text = f"Approved: {who} can now open {what}."
+        else:
+            text = f"Denied: {who} does not get access to {what}."
+        told = " They will be told on their next visit" + (
+            " and by e-mail." if mail_configured() and obj.user.email else "."
+        )
+        self.message_user(request, text + told, messages.SUCCESS)
+        pending = reverse("admin:dashboards_accessrequest_changelist") + "?status__exact=pending"
+        return HttpResponseRedirect(pending)
+
+    def _decide_many(self, request, queryset, decide) -> int:
+        done = 0
+        for access_request in queryset.filter(status=AccessRequest.Status.PENDING).select_related(
+            "user", "dashboard"
+        ):
+            try:
+                decide(access_request=access_request, actor=request.user, request=request)
+            except ValidationError:  # decided by someone else meanwhile
+                continue
+            done += 1
+        return done
+
     @admin.action(description="Approve: grant the dashboard to the requesting user")
     def approve(self, request, queryset):
-        pending = queryset.filter(status=AccessRequest.Status.PENDING).select_related("user", "dashboard")
-        for access_request in pending:
-            access_request_approve(access_request=access_request, actor=request.user)
-        self.message_user(request, f"Approved {len(pending)} request(s).", messages.SUCCESS)
+        done = self._decide_many(request, queryset, access_request_approve)
+        self.message_user(request, f"Approved {done} request(s).", messages.SUCCESS)
+
+    @admin.action(description="Deny the selected requests")
+    def deny(self, request, queryset):
+        done = self._decide_many(request, queryset, access_request_deny)
+        self.message_user(request, f"Denied {done} request(s).", messages.SUCCESS)
 
 
 @admin.register(AuditEvent)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.inputs import browser_json
-from dashboards.models import Dashboard, Report
+from dashboards.models import AuditEvent, Dashboard, Report
 from dashboards.refusals import plain_text
 from dashboards.selectors import (
     dashboard_list_for_user,
@@ -24,8 +24,15 @@ from dashboards.selectors import (
     report_get_for_user,
     report_menu_for_user,
     report_page_for_user,
+    report_refusal_for_user,
 )
-from dashboards.services import report_default_set, report_delete, report_rename, report_save
+from dashboards.services import (
+    audit_record,
+    report_default_set,
+    report_delete,
+    report_rename,
+    report_save,
+)
 from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard
 from dashkit import spec
 
@@ -161,7 +168,10 @@ def _report_menu(request: HttpRequest, *, dashboard: spec.Dashboard, query: str)
 @login_required
 @require_GET
 def report_open(request: HttpRequest, pk: int) -> HttpResponse:
-    report = report_get_for_user(user=request.user, pk=pk)
+    try:
+        report = report_get_for_user(user=request.user, pk=pk)
+    except Http404:
+        return _report_refused(request, pk)
     dashboard = registry.get(report.dashboard.slug)
     try:
         params = dashboard.clean(report.params)
@@ -171,6 +181,20 @@ def report_open(request: HttpRequest, pk: int) -> HttpResponse:
     return render_dashboard(request, dashboard=dashboard, params=params, report=report, default=default)
 
 
+def _report_refused(request: HttpRequest, pk: int) -> HttpResponse:
+    """A report that exists but is not for this user: say so and whom to ask, not a bare 404."""
+    refusal = report_refusal_for_user(user=request.user, pk=pk)
+    if refusal is None:
+        raise Http404("No such report.")
+    audit_record(
+        action=AuditEvent.Action.ACCESS_DENIED,
+        dashboard=refusal.dashboard_slug,
+        params={"report": pk},
+        request=request,
+    )
+    return render(request, "dashboards/report_refused.html", {"refusal": refusal}, status=403)
+
+
 @require_GET
 def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -178,7 +202,9 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         report = report_get_for_user(user=request.user, pk=pk)
     except Http404:
-        return plain_text(404, "No such report.")
+        if report_refusal_for_user(user=request.user, pk=pk) is None:
+            return plain_text(404, "No such report.")
+        return plain_text(403, "This report isn’t shared with you.")
     except PermissionDenied:
         return plain_text(403, "You do not have access to this report's dashboard.")
     dashboard = registry.get(report.dashboard.slug)

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
-from dashboards.models import DefaultReport, Report
+from dashboards.models import AccessRequest, AuditEvent, DefaultReport, Favourite, Report
+from dashboards.models import Dashboard as DashboardRow
 from dashkit.spec import Dashboard
 
 
@@ -80,6 +85,56 @@ def report_get_for_user(*, user: AbstractBaseUser, pk: int) -> Report:
     return report
 
 
+@dataclass(frozen=True)
+class ReportRefusal:
+    """What someone who may not open an existing report is told.
+
+    The owner's display name says whom to ask; the report's name and parameters
+    are not told. The dashboard is named only to those who may open it or ask
+    for it: a hidden dashboard stays unnamed.
+    """
+
+    owner_name: str
+    shared: bool  # shared with them, but its dashboard is not open to them
+    dashboard: Dashboard | None
+    can_open_dashboard: bool
+    may_request_access: bool
+    access_requested: bool
+    dashboard_slug: str  # for the audit trail, never shown
+
+
+def display_name(user: AbstractBaseUser) -> str:
+    return (user.get_full_name() if hasattr(user, "get_full_name") else "").strip() or user.get_username()
+
+
+def report_refusal_for_user(*, user: AbstractBaseUser, pk: int) -> ReportRefusal | None:
+    """Why `user` may not open report `pk`, or None when there is no such report (or no
+    longer its dashboard): that stays a plain 404."""
+    report = Report.objects.select_related("dashboard", "owner").filter(pk=pk).first()
+    if report is None or not report.dashboard.available:
+        return None
+    dashboard = registry.get(report.dashboard.slug)
+    if dashboard is None:
+        return None
+    can_open = can_view(user=user, dashboard=dashboard)
+    may_request = not can_open and report.dashboard.discoverable
+    requested = (
+        may_request
+        and AccessRequest.objects.filter(
+            user=user, dashboard=report.dashboard, status=AccessRequest.Status.PENDING
+        ).exists()
+    )
+    return ReportRefusal(
+        owner_name=display_name(report.owner),
+        shared=report.owner_id == user.pk or _shared_with(report, user),
+        dashboard=dashboard if can_open or may_request else None,
+        can_open_dashboard=can_open,
+        may_request_access=may_request,
+        access_requested=requested,
+        dashboard_slug=dashboard.slug,
+    )
+
+
 def _shared_with(report: Report, user: AbstractBaseUser) -> bool:
     if report.visibility == Report.Visibility.EVERYONE:
         return True
@@ -147,3 +202,236 @@ def report_page_for_user(
     )
     paginator = Paginator(reports, per_page)
     return paginator.page(min(max(number, 1), paginator.num_pages))
+
+
+PENDING_COUNT_KEY = "access-requests:pending-count"
+PENDING_COUNT_TTL = 60  # seconds; the services drop it on every change they make
+REVIEWER_TTL = 300  # seconds a staff member's permission to review requests is remembered
+
+
+def can_review_access_requests(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Staff who may decide access requests in the admin (a permission query, cached per user)."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    key = f"access-requests:reviewer:{user.pk}"
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = user.has_perm("dashboards.change_accessrequest")
+        cache.set(key, allowed, REVIEWER_TTL)
+    return allowed
+
+
+def pending_access_request_count() -> int:
+    """How many access requests wait for a decision: one query, cached."""
+    count = cache.get(PENDING_COUNT_KEY)
+    if count is None:
+        count = AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count()
+        cache.set(PENDING_COUNT_KEY, count, PENDING_COUNT_TTL)
+    return count
+
+
+def access_request_reviewers() -> QuerySet:
+    """Active staff with an e-mail address who may decide access requests: told of new ones."""
+    permission = Permission.objects.filter(
+        content_type__app_label="dashboards", codename="change_accessrequest"
+    ).first()
+    may_decide = Q(is_superuser=True)
+    if permission is not None:
+        may_decide |= Q(user_permissions=permission) | Q(groups__permissions=permission)
+    return (
+        get_user_model()
+        .objects.filter(may_decide, is_active=True, is_staff=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+# ---- The gallery: favourites, recently viewed, the rest, and dashboards to ask for ----
+
+RECENT_SIZE = 3  # one row of cards on a laptop screen
+_WORD = re.compile(r"\w+")
+
+
+def _typos_allowed(term: str) -> int:
+    # A short term with a typo matches almost anything: only longer ones are forgiven.
+    return 0 if len(term) < 4 else 1 if len(term) < 9 else 2
+
+
+def _prefix_distance(term: str, word: str, limit: int) -> int:
+    """The fewest edits (insert, delete, replace, swap two neighbours) that turn `term`
+    into some beginning of `word`; anything over `limit` is reported as `limit + 1`."""
+    previous: list[int] | None = None
+    row = list(range(len(word) + 1))
+    for i in range(1, len(term) + 1):
+        current = [i] + [0] * len(word)
+        for j in range(1, len(word) + 1):
+            cost = 0 if term[i - 1] == word[j - 1] else 1
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + cost)
+            if previous is not None and j > 1 and term[i - 1] == word[j - 2] and term[i - 2] == word[j - 1]:
+                current[j] = min(current[j], previous[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous, row = row, current
+    return min(min(row), limit + 1)
+
+
+def search_matches(*, text: str, query: str) -> bool:
+    """Whether every term of `query` is in `text`, whatever the case, or starts one of its
+    words with a typo or two (by length). `gallery.js` applies the same rule as you type."""
+    haystack = text.lower()
+    words = set(_WORD.findall(haystack))
+    for term in query.lower().split():
+        if term in haystack:
+            continue
+        allowed = _typos_allowed(term)
+        if not allowed or not any(_prefix_distance(term, word, allowed) <= allowed for word in words):
+            return False
+    return True
+
+
+def search_text(dashboard: Dashboard) -> str:
+    """What gallery search looks at: title, description, category, features and tags."""
+    return " ".join(
+        [dashboard.title, dashboard.description, dashboard.category, *dashboard.features, *dashboard.tags]
+    ).lower()
+
+
+@dataclass(frozen=True)
+class GalleryCard:
+    dashboard: Dashboard
+    starred: bool
+    shown: bool  # False when the search leaves it out: on the page, hidden, for search as you type
+
+
+@dataclass(frozen=True)
+class RequestableCard:
+    dashboard: Dashboard
+    requested: datetime | None  # when the user's pending request was sent
+    shown: bool
+
+
+@dataclass(frozen=True)
+class Shelf:
+    id: str
+    title: str
+    cards: list[GalleryCard]
+
+    @property
+    def shown(self) -> bool:
+        return any(c.shown for c in self.cards)
+
+
+@dataclass(frozen=True)
+class Gallery:
+    favourites: list[GalleryCard]
+    recent: list[GalleryCard]
+    others: list[GalleryCard]
+    requestable: list[RequestableCard]
+
+    @property
+    def shelves(self) -> list[Shelf]:
+        """The rows of cards in order, leaving out empty ones."""
+        rest = "Other dashboards" if self.favourites or self.recent else "Your dashboards"
+        shelves = [
+            Shelf(id="favourites", title="Favourites", cards=self.favourites),
+            Shelf(id="recent", title="Recently viewed", cards=self.recent),
+            Shelf(id="others", title=rest, cards=self.others),
+        ]
+        return [shelf for shelf in shelves if shelf.cards]
+
+    @property
+    def shown_count(self) -> int:
+        return sum(c.shown for c in self.favourites + self.recent + self.others)
+
+
+def favourite_slugs_for_user(*, user: AbstractBaseUser) -> set[str]:
+    return set(Favourite.objects.filter(user=user).values_list("dashboard__slug", flat=True))
+
+
+def recently_viewed_slugs_for_user(*, user: AbstractBaseUser) -> list[str]:
+    """Dashboards the user opened, most recent first, from the audit trail of views."""
+    last_views = (
+        AuditEvent.objects.filter(user=user, action=AuditEvent.Action.VIEW)
+        .exclude(dashboard="")
+        .values("dashboard")
+        .annotate(last=Max("time"))
+        .order_by("-last", "dashboard")
+    )
+    return [row["dashboard"] for row in last_views]
+
+
+def requestable_dashboards_for_user(*, user: AbstractBaseUser) -> list[tuple[Dashboard, datetime | None]]:
+    """Dashboards listed for everyone that the user cannot open, with the date of their
+    pending request, if any; by category then title."""
+    if not user.is_authenticated or not user.is_active or user.is_superuser:
+        return []
+    pending = Q(access_requests__user=user, access_requests__status=AccessRequest.Status.PENDING)
+    rows = DashboardRow.objects.filter(discoverable=True, available=True).annotate(
+        requested=Max("access_requests__created", filter=pending)
+    )
+    found = []
+    for row in rows:
+        dashboard = registry.get(row.slug)
+        if dashboard is not None and not can_view(user=user, dashboard=dashboard):
+            found.append((dashboard, row.requested))
+    return sorted(found, key=lambda pair: (pair[0].category, pair[0].title))
+
+
+def requestable_dashboard_for_user(*, user: AbstractBaseUser, slug: str) -> DashboardRow | None:
+    """The dashboard's row if the user may ask for it: it exists and is not theirs yet.
+
+    Whoever has its address may ask (a colleague shared a link: no dead end); being
+    listed for everyone (`discoverable`) only puts it under "More dashboards".
+    """
+    dashboard = registry.get(slug)
+    if dashboard is None or not user.is_authenticated or can_view(user=user, dashboard=dashboard):
+        return None
+    return DashboardRow.objects.filter(slug=slug, available=True).first()
+
+
+def pending_access_request_for_user(*, user: AbstractBaseUser, slug: str) -> AccessRequest | None:
+    return AccessRequest.objects.filter(
+        user=user, dashboard__slug=slug, status=AccessRequest.Status.PENDING
+    ).first()
+
+
+def gallery_for_user(
+    *, user: AbstractBaseUser, category: str = "", tag: str = "", query: str = ""
+) -> Gallery:
+    """The gallery's shelves: favourites, the last few dashboards opened, then the rest;
+    and the dashboards the user may ask for. Category and tag leave dashboards out; the
+    search only marks those it does not match, so that typing can bring them back."""
+    viewable = dashboard_list_for_user(user=user, category=category, tag=tag)
+    by_slug = {d.slug: d for d in viewable}
+    favourites = favourite_slugs_for_user(user=user)
+    recent = [
+        slug
+        for slug in recently_viewed_slugs_for_user(user=user)
+        if slug in by_slug and slug not in favourites
+    ][:RECENT_SIZE]
+
+    def card(dashboard: Dashboard) -> GalleryCard:
+        return GalleryCard(
+            dashboard=dashboard,
+            starred=dashboard.slug in favourites,
+            shown=search_matches(text=search_text(dashboard), query=query),
+        )
+
+    requestable = [
+        RequestableCard(
+            dashboard=dashboard,
+            requested=requested,
+            shown=search_matches(text=search_text(dashboard), query=query),
+        )
+        for dashboard, requested in requestable_dashboards_for_user(user=user)
+        if (not category or dashboard.category == category) and (not tag or tag in dashboard.tags)
+    ]
+    return Gallery(
+        favourites=[card(d) for d in viewable if d.slug in favourites],
+        recent=[card(by_slug[slug]) for slug in recent],
+        others=[card(d) for d in viewable if d.slug not in favourites and d.slug not in recent],
+        requestable=requestable,
+    )

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboards import registry
 from dashboards.inputs import validate_plain_text
-from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant, DefaultReport, Report
+from dashboards.mail import mail_configured, mail_decision, mail_new_request
+from dashboards.models import (
+    AccessRequest,
+    AuditEvent,
+    Dashboard,
+    DashboardGrant,
+    DefaultReport,
+    Favourite,
+    Report,
+)
+from dashboards.selectors import PENDING_COUNT_KEY, access_request_reviewers
 from dashkit import spec
 
 _synced = False
@@ -140,26 +153,162 @@ def grant_change_record(
 
 @transaction.atomic
 def access_request_create(
-    *, user: AbstractBaseUser, dashboard: Dashboard, request: HttpRequest
+    *, user: AbstractBaseUser, dashboard: Dashboard, request: HttpRequest, reason: str = ""
 ) -> AccessRequest:
-    """Idempotent: a user has at most one pending request per dashboard."""
+    """Idempotent: a user has at most one pending request per dashboard (the first reason stays).
+
+    ValidationError for a reason that `access_reason_clean` refuses; nothing is stored then.
+    """
+    reason = access_reason_clean(reason)
     access_request, created = AccessRequest.objects.get_or_create(
-        user=user, dashboard=dashboard, status=AccessRequest.Status.PENDING
+        user=user, dashboard=dashboard, status=AccessRequest.Status.PENDING, defaults={"reason": reason}
     )
     if created:
         audit_record(action=AuditEvent.Action.ACCESS_REQUESTED, dashboard=dashboard.slug, request=request)
+        _tell_reviewers_after_commit(access_request=access_request, request=request)
     return access_request
 
 
+ACCESS_REASON_MAX = 500
+
+
+def access_reason_clean(reason: str) -> str:
+    """The reason as stored: trimmed, line breaks as typed. ValidationError, in words for the
+    requester, when it is longer than ACCESS_REASON_MAX characters or is not plain text."""
+    # Browsers send a text box's line breaks as two characters but count them as one.
+    reason = reason.replace("\r\n", "\n").strip()
+    if any((char < " " and char not in "\n\t") or char == "\x7f" for char in reason):
+        raise ValidationError("The reason can only contain ordinary text.", code="invalid_text")
+    try:
+        validate_plain_text(reason)
+    except ValidationError:
+        raise ValidationError("The reason can only contain ordinary text.", code="invalid_text") from None
+    if len(reason) > ACCESS_REASON_MAX:
+        raise ValidationError(
+            f"Please keep the reason to {ACCESS_REASON_MAX} characters (it has {len(reason)}).",
+            code="max_length",
+        )
+    return reason
+
+
+def _tell_reviewers_after_commit(*, access_request: AccessRequest, request: HttpRequest | None) -> None:
+    def tell() -> None:
+        cache.delete(PENDING_COUNT_KEY)
+        if not mail_configured() or request is None:
+            return
+        url = reverse("admin:dashboards_accessrequest_change", args=[access_request.pk])
+        mail_new_request(
+            access_request=access_request,
+            to=[user.email for user in access_request_reviewers()],
+            review_url=request.build_absolute_uri(url),
+        )
+
+    transaction.on_commit(tell)
+
+
+DECISION_NEWS_DAYS = 30  # older decisions are not news on a user's next visit
+UNSEEN_TTL = 300  # seconds a user's "nothing to tell" is remembered
+
+
+def unseen_decisions_key(user_pk: int) -> str:
+    return f"access-requests:unseen:{user_pk}"
+
+
+def _decide(
+    *,
+    access_request: AccessRequest,
+    status: str,
+    actor: AbstractBaseUser,
+    note: str,
+    request: HttpRequest | None,
+) -> None:
+    """Record a decision on a pending request; the requester is told after commit."""
+    current = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if current.status != AccessRequest.Status.PENDING:
+        raise ValidationError(f"This request was already {current.get_status_display().lower()}.")
+    note = note.strip()
+    try:
+        validate_plain_text(note)
+    except ValidationError as error:
+        raise ValidationError({"note": error.messages}) from None
+    access_request.status = status
+    access_request.decided = timezone.now()
+    access_request.decided_by = actor
+    access_request.note = note[:500]
+    access_request.seen = False
+    access_request.save(update_fields=["status", "decided", "decided_by", "note", "seen"])
+
+    def tell() -> None:
+        cache.delete(PENDING_COUNT_KEY)
+        cache.set(unseen_decisions_key(access_request.user_id), 1, UNSEEN_TTL)
+        url = reverse("dashboard", args=[access_request.dashboard.slug])
+        mail_decision(
+            access_request=access_request,
+            dashboard_url=request.build_absolute_uri(url) if request is not None else "",
+        )
+
+    transaction.on_commit(tell)
+
+
 @transaction.atomic
-def access_request_approve(*, access_request: AccessRequest, actor: AbstractBaseUser) -> DashboardGrant:
-    grant = grant_add(dashboard=access_request.dashboard, user=access_request.user, actor=actor)
-    if access_request.status == AccessRequest.Status.PENDING:
-        access_request.status = AccessRequest.Status.APPROVED
-        access_request.decided = timezone.now()
-        access_request.decided_by = actor
-        access_request.save(update_fields=["status", "decided", "decided_by"])
-    return grant
+def access_request_approve(
+    *,
+    access_request: AccessRequest,
+    actor: AbstractBaseUser,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> DashboardGrant:
+    """Grant the dashboard to the requester. ValidationError if the request was already decided."""
+    _decide(
+        access_request=access_request,
+        status=AccessRequest.Status.APPROVED,
+        actor=actor,
+        note=note,
+        request=request,
+    )
+    return grant_add(dashboard=access_request.dashboard, user=access_request.user, actor=actor)
+
+
+@transaction.atomic
+def access_request_deny(
+    *,
+    access_request: AccessRequest,
+    actor: AbstractBaseUser,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> AccessRequest:
+    """Refuse a pending request. ValidationError if it was already decided."""
+    _decide(
+        access_request=access_request,
+        status=AccessRequest.Status.DENIED,
+        actor=actor,
+        note=note,
+        request=request,
+    )
+    return access_request
+
+
+def access_request_decisions_take(*, user: AbstractBaseUser) -> list[AccessRequest]:
+    """Recent decisions on the user's requests that they have not been told of, each
+    returned once (marked seen). Costs a cache read when there is nothing new."""
+    key = unseen_decisions_key(user.pk)
+    known = cache.get(key)
+    if known == 0:
+        return []
+    since = timezone.now() - timedelta(days=DECISION_NEWS_DAYS)
+    decided = (
+        AccessRequest.objects.filter(user=user, seen=False, decided__gte=since)
+        .exclude(status=AccessRequest.Status.PENDING)
+        .select_related("dashboard")
+        .order_by("decided", "pk")
+    )
+    # Marked one by one: of two pages loading at once, only one tells each decision.
+    told = [r for r in decided if AccessRequest.objects.filter(pk=r.pk, seen=False).update(seen=True)]
+    if known is None:
+        cache.add(key, 0, UNSEEN_TTL)  # a decision made meanwhile has set 1: keep it
+    else:
+        cache.set(key, 0, UNSEEN_TTL)
+    return told
 
 
 @transaction.atomic
@@ -229,3 +378,28 @@ def report_default_set(*, user: AbstractBaseUser, report: Report | None, dashboa
         DefaultReport.objects.filter(user=user, dashboard=dashboard).delete()
     else:
         DefaultReport.objects.update_or_create(user=user, dashboard=dashboard, defaults={"report": report})
+
+
+def favourite_set(*, user: AbstractBaseUser, dashboard: Dashboard, starred: bool) -> bool:
+    """Star or unstar; setting the state (not flipping it) makes a repeated click harmless."""
+    if starred:
+        Favourite.objects.get_or_create(user=user, dashboard=dashboard)
+    else:
+        Favourite.objects.filter(user=user, dashboard=dashboard).delete()
+    return starred
+
+
+@transaction.atomic
+def dashboard_discoverable_set(
+    *, dashboard: Dashboard, value: bool, actor: AbstractBaseUser | None = None
+) -> None:
+    """List the dashboard under "More dashboards" for users without access, or hide it."""
+    if dashboard.discoverable != value:
+        dashboard.discoverable = value
+        dashboard.save(update_fields=["discoverable", "updated"])
+        audit_record(
+            action=AuditEvent.Action.GRANT_CHANGED,
+            user=actor,
+            dashboard=dashboard.slug,
+            params={"change": "listed" if value else "hidden", "to": "users without access"},
+        )

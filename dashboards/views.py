@@ -8,35 +8,45 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_plotly_dash.util import store_initial_arguments
 
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.exports import csv_chunks
-from dashboards.models import AccessRequest, AuditEvent, Dashboard, Report
+from dashboards.filenames import attachment_header, export_filename
+from dashboards.models import AuditEvent, Dashboard, Report
 from dashboards.refusals import plain_text, viewable_dashboard
 from dashboards.selectors import (
     category_list_for_user,
-    dashboard_list_for_user,
     default_report_for_user,
+    gallery_for_user,
+    pending_access_request_for_user,
     report_menu_for_user,
+    requestable_dashboard_for_user,
+    search_text,
 )
-from dashboards.services import access_request_create, audit_record
+from dashboards.services import ACCESS_REASON_MAX, access_request_create, audit_record, favourite_set
 from dashengine_site import metrics
 from dashkit import spec
 
 
 @functools.cache
-def gallery_card(slug: str) -> str:
-    """A dashboard's card, rendered once per process: it is the same for every user."""
-    return render_to_string("dashboards/_card.html", {"d": registry.get(slug)})
+def gallery_card(slug: str, starred: bool) -> str:
+    """A dashboard's card, rendered once per process for each state of its star: nothing
+    else on it depends on the user."""
+    dashboard = registry.get(slug)
+    return render_to_string(
+        "dashboards/_card.html", {"d": dashboard, "starred": starred, "search": search_text(dashboard)}
+    )
 
 
 @login_required
@@ -45,19 +55,61 @@ def gallery(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")[:100]
     tag = request.GET.get("tag", "")[:100]
     query = request.GET.get("q", "").strip()[:100]
-    dashboards = dashboard_list_for_user(user=request.user, category=category, tag=tag, query=query)
+    found = gallery_for_user(user=request.user, category=category, tag=tag, query=query)
     return render(
         request,
         "dashboards/gallery.html",
         {
-            "dashboards": dashboards,
-            "cards": [gallery_card(d.slug) for d in dashboards],
+            "shelves": [
+                (shelf, [(c, gallery_card(c.dashboard.slug, c.starred)) for c in shelf.cards])
+                for shelf in found.shelves
+            ],
+            # A lone shelf needs no heading on screen: the band above names the page.
+            "headings_shown": len(found.shelves) > 1,
+            "requestable": [(e, search_text(e.dashboard)) for e in found.requestable],
+            "shown_count": found.shown_count,
+            "requestable_shown": any(e.shown for e in found.requestable),
             "categories": category_list_for_user(user=request.user),
             "category": category,
             "tag": tag,
             "query": query,
+            "here": request.get_full_path(),
+            "reason_max": ACCESS_REASON_MAX,
         },
     )
+
+
+def _back_to(request: HttpRequest, fallback: str) -> str:
+    """The page the form was sent from (`next`), if it is on this site; else `fallback`."""
+    target = request.POST.get("next", "")
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else fallback
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def favourite(request: HttpRequest, slug: str) -> HttpResponse:
+    """Star (`starred=1`) or unstar (`starred=0`) a dashboard the user may open."""
+    dashboard = dashboard_or_404(slug)
+    if not can_view(user=request.user, dashboard=dashboard):
+        raise Http404("No such dashboard.")  # as for one that does not exist: it reveals nothing
+    wanted = request.POST.get("starred")
+    if wanted not in ("0", "1"):
+        if _wants_json(request):
+            return JsonResponse({"error": "starred must be 0 or 1."}, status=400)
+        return plain_text(400, "starred must be 0 or 1.")
+    row = get_object_or_404(Dashboard, slug=slug)
+    starred = favourite_set(user=request.user, dashboard=row, starred=wanted == "1")
+    if _wants_json(request):
+        return JsonResponse({"starred": starred})
+    # Back to the same card, wherever it now sits in the gallery.
+    return redirect(_back_to(request, reverse("gallery")) + f"#card-{slug}")
 
 
 def dashboard_or_404(slug: str) -> spec.Dashboard:
@@ -78,12 +130,7 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
     dashboard = dashboard_or_404(slug)
     if not can_view(user=request.user, dashboard=dashboard):
         audit_record(action=AuditEvent.Action.ACCESS_DENIED, dashboard=slug, request=request)
-        pending = AccessRequest.objects.filter(
-            user=request.user, dashboard__slug=slug, status=AccessRequest.Status.PENDING
-        ).first()
-        return render(
-            request, "dashboards/forbidden.html", {"dashboard": dashboard, "pending": pending}, status=403
-        )
+        return access_refused(request, dashboard)
     default = default_report_for_user(user=request.user, dashboard_slug=slug)
     report = None
     if request.GET:
@@ -152,12 +199,39 @@ def render_dashboard(
 @login_required
 @require_POST
 def request_access(request: HttpRequest, slug: str) -> HttpResponse:
+    """Ask for a dashboard, with an optional reason (plain text, up to
+    ACCESS_REASON_MAX characters)."""
     dashboard = dashboard_or_404(slug)
-    if not can_view(user=request.user, dashboard=dashboard):
-        row = get_object_or_404(Dashboard, slug=slug)
-        access_request_create(user=request.user, dashboard=row, request=request)
-        messages.success(request, f"Access to {dashboard.title} requested. An administrator will review it.")
-    return redirect("dashboard", slug=slug)
+    if can_view(user=request.user, dashboard=dashboard):
+        return redirect("dashboard", slug=slug)
+    row = requestable_dashboard_for_user(user=request.user, slug=slug)
+    if row is None:
+        raise Http404("No such dashboard.")
+    reason = request.POST.get("reason", "")
+    try:
+        access_request_create(user=request.user, dashboard=row, request=request, reason=reason)
+    except ValidationError as error:
+        return access_refused(request, dashboard, reason=reason, error=error.messages[0], status=400)
+    messages.success(request, f"Access to {dashboard.title} requested. An administrator will review it.")
+    return redirect(_back_to(request, reverse("dashboard", args=[slug])))
+
+
+def access_refused(
+    request: HttpRequest, dashboard: spec.Dashboard, *, reason: str = "", error: str = "", status: int = 403
+) -> HttpResponse:
+    """The page for a dashboard the user may not open, with a request form and a reason."""
+    requestable = requestable_dashboard_for_user(user=request.user, slug=dashboard.slug) is not None
+    pending = pending_access_request_for_user(user=request.user, slug=dashboard.slug)
+    context = {
+        "dashboard": dashboard,
+        "requestable": requestable,
+        "pending": pending,
+        "reason": reason,
+        "error": error,
+        "reason_max": ACCESS_REASON_MAX,
+        "next": _back_to(request, ""),  # a refused request from the gallery goes back there once sent
+    }
+    return render(request, "dashboards/forbidden.html", context, status=status)
 
 
 def csv_response(
@@ -176,8 +250,14 @@ def csv_response(
     metrics.EXPORTS.labels(dashboard=dashboard.slug).inc()
     chunks = (chunk.encode("utf-8") for chunk in csv_chunks(frame))
     response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
-    filename = f"{dashboard.slug}-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    filename = export_filename(
+        dashboard=dashboard,
+        params=params,
+        today=timezone.localdate(),
+        report_name=report.name if report else "",
+        report_id=report.pk if report else None,
+    )
+    response["Content-Disposition"] = attachment_header(filename)
     response["X-Row-Count"] = str(len(frame))
     patch_cache_control(response, private=True, no_store=True)
     return response

@@ -128,6 +128,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # Decisions on a user's access requests, and the number waiting for staff.
+                "dashboards.context_processors.access_requests",
             ],
         },
     },
@@ -350,6 +352,20 @@ LOGGING = {
     # django-axes logs every successful login at INFO.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- E-mail -------------------------------------------------------------------
+# Access requests: admins are told of new ones, requesters of the decision. With
+# EMAIL_HOST empty (the default) nothing is sent; the site tells them in its pages.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # one or the other: implicit TLS on connect, or STARTTLS
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)  # seconds: a slow server never holds a page long
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dash Engine <dashengine@localhost>")
 
 # --- Dashboards ---------------------------------------------------------------
 # Packages whose modules each declare one dashboard.

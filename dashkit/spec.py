@@ -7,6 +7,7 @@ modules import it, and they also run as plain Dash apps (`examples/`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -143,7 +144,8 @@ class Portal:
     A plain run (`python app.py`) ignores it. Title and description default to
     the app's `title` and the module's docstring; `params` name input
     components of the layout by id, and `data(params)` is the frame behind the
-    view (saved reports, permalinks and CSV export need them).
+    view (saved reports, permalinks and CSV export need them). `staff_note` is
+    shown to staff only, above the dashboard: operating hints for those who run it.
     """
 
     title: str = ""
@@ -154,6 +156,7 @@ class Portal:
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     live: bool = False
+    staff_note: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +178,9 @@ class Dashboard:
     tags: tuple[str, ...] = field(default=())
     # New data reaches open pages without a reload (shown as a badge).
     live: bool = False
+    # For the people who run the site (how to feed it, where its data comes from):
+    # the portal shows it to staff only, never inside the dashboard.
+    staff_note: str = ""
 
     @property
     def has_params(self) -> bool:
@@ -192,6 +198,17 @@ class Dashboard:
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
+
+    @property
+    def default_props(self) -> dict[str, dict[str, Any]]:
+        """{component id: {property: default}} as JSON values: what Reset puts back on screen."""
+        values = self.to_json(self.defaults())
+        return {p.name: {p.prop: values[p.name]} for p in self.params}
+
+    @property
+    def default_props_json(self) -> str:
+        # Templates have no JSON filter; `str` covers any default a dropped-in app declares.
+        return json.dumps(self.default_props, default=str)
 
     def clean(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """Validated parameters: defaults filled in, unknown names refused."""
@@ -326,6 +343,13 @@ INDEX_STRING = """<!DOCTYPE html>
       .de-input:hover { border-color: #4d628c; }
       .de-note { color: #aeb8ca; font-size: 13px; align-self: center; }
       .de-note:empty { display: none; }
+      /* Phones: one chart per row, each tall enough to read; the page scrolls instead
+         of squeezing every chart into one screen (an inline column layout included). */
+      @media (max-width: 640px) {
+        html, body { overflow: auto; }
+        .de-root { height: auto; min-height: 100vh; overflow: visible; padding: 12px; }
+        .de-charts { flex: none; grid-template-columns: minmax(0, 1fr) !important; grid-auto-rows: minmax(300px, auto); }
+      }
       .de-warn { color: #1b1300; background: #ffb703; border-radius: 8px; padding: 6px 12px; font-size: 13px;
         font-weight: 500; align-self: center; }
       .de-root > .de-note { align-self: flex-start; }

@@ -144,9 +144,10 @@ def test_the_results_table_shows_rates_intervals_and_the_lift():
     table = abtest.results_table(abtest.compare(tiny))
     shown = text(table)
     assert "10.00%" in shown and "15.00%" in shown
-    assert "+5.00 pts (+50.0%)" in shown
+    assert "B − A, percentage points" in shown
+    assert "+5.00 (+50.0%)" in shown
     low, high = difference_ci(successes_a=20, trials_a=200, successes_b=30, trials_b=200)
-    assert f"{low * 100:+.2f} to {high * 100:+.2f} pts".replace("-", "−") in shown
+    assert f"{low * 100:+.2f} to {high * 100:+.2f}".replace("-", "−") in shown
     a_low, a_high = proportion_ci(successes=20, trials=200)
     assert f"{a_low * 100:.2f}% – {a_high * 100:.2f}%" in shown
 
@@ -155,9 +156,13 @@ def test_a_significant_win_and_a_significant_loss_are_named():
     win = abtest.compare(frame([("2025-01-01", "A", 10_000, 1_000), ("2025-01-01", "B", 10_000, 1_120)]))
     words = text(abtest.verdict(win, None))
     z, p = two_proportion_ztest(successes_a=1_000, trials_a=10_000, successes_b=1_120, trials_b=10_000)
-    assert words == f"B converts better than A: +1.2 points (+12.0%), p = {p:.3f}, significant at 95%."
+    assert words == (
+        f"B converts better than A: +1.2 percentage points (+12.0%), p = {p:.3f}, significant at 95%."
+    )
     loss = abtest.compare(frame([("2025-01-01", "A", 10_000, 1_120), ("2025-01-01", "B", 10_000, 1_000)]))
-    assert text(abtest.verdict(loss, None)).startswith("B converts worse than A: −1.2 points (−10.7%)")
+    assert text(abtest.verdict(loss, None)).startswith(
+        "B converts worse than A: −1.2 percentage points (−10.7%)"
+    )
 
 
 def test_no_significant_difference_says_how_many_visitors_the_calculator_needs():
@@ -172,12 +177,14 @@ def test_no_significant_difference_says_how_many_visitors_the_calculator_needs()
     more = -(-2 * (needed - 2_000) // 400)
     assert words.startswith("No significant difference yet: p = 0.")
     assert f"takes {needed:,} visitors per variant; this test has 2,000, about {more} more days" in words
-    assert words.endswith("Keep the test running or accept that the effect is smaller than 1 point.")
+    assert words.endswith(
+        "Keep the test running or accept that the effect is smaller than 1 percentage point."
+    )
     # With more than enough visitors, the effect is smaller than the one planned for.
     large = abtest.compare(frame([("2025-01-01", "A", 50_000, 5_000), ("2025-01-01", "B", 50_000, 5_010)]))
     words = text(abtest.verdict(large, plan))
     assert words.startswith("No significant difference: p = 0.")
-    assert "this test has 50,000: accept that the effect is smaller than 1 point" in words
+    assert "this test has 50,000: accept that the effect is smaller than 1 percentage point" in words
     # Without calculator values, the verdict asks for them.
     assert "Enter valid calculator values" in text(abtest.verdict(large, None))
 
@@ -213,13 +220,15 @@ def test_the_dashboard_has_a_results_and_a_calculator_callback(client_for):
 def test_the_results_callback_with_defaults_shows_the_checkout_win(client_for):
     answer = portal_callback(client_for("abtest"), "abtest", output=RESULTS)
     assert answer["message"]["children"] == ""
-    assert text(answer["verdict"]["children"]).startswith("B converts better than A: +0.7 points")
+    assert text(answer["verdict"]["children"]).startswith("B converts better than A: +0.7 percentage points")
     table = text(answer["results"]["children"])
     assert "37,699" in table and "37,710" in table
     names = [t["name"] for t in answer["cumulative"]["figure"]["data"] if t.get("showlegend") is not False]
     assert names == ["A", "B"]
     assert "2025-03-03 to 2025-03-30" in answer["experiment-note"]["children"]
-    assert answer["test-note"]["children"].startswith("Two-proportion z-test")
+    assert answer["test-note"]["children"] == (
+        "p < 0.001: how likely chance alone gives a gap this large; under 5% counts as significant."
+    )
 
 
 def test_the_results_callback_for_another_experiment_and_metric(client_for):
@@ -232,7 +241,7 @@ def test_the_results_callback_for_another_experiment_and_metric(client_for):
     c = abtest.compare(abtest.data({"experiment": "pricing-page-copy", "metric": "purchases"}))
     words = text(answer["verdict"]["children"])
     assert words.startswith(f"No significant difference: p = {c.p_value:.2f}.")
-    assert "accept that the effect is smaller than 1.5 points" in words
+    assert "accept that the effect is smaller than 1.5 percentage points" in words
     assert f"{c.b.conversions:,}" in text(answer["results"]["children"])
     assert answer["cumulative"]["figure"]["layout"]["title"]["text"] == "Cumulative purchase rate by variant"
 
@@ -279,7 +288,7 @@ def test_an_impossible_calculator_combination_is_explained(client_for):
     )
     shown = answer["sample-size"]["children"]
     assert shown["props"]["className"] == "de-error"
-    assert text(shown) == "Baseline + effect must stay below 100%: 98% + 5 points = 103%."
+    assert text(shown) == "Baseline + effect must stay below 100%: 98% + 5 percentage points = 103%."
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """CSV export: exactly the data behind the view, streamed, safe to open in a spreadsheet."""
 
-import datetime as dt
 import io
 import json
 
@@ -27,8 +26,8 @@ def test_the_export_is_the_data_function_output_for_the_url_parameters(sales_cli
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    today = dt.date.today().isoformat()
-    assert response["Content-Disposition"] == f'attachment; filename="stocktoday-{today}.csv"'
+    name = "stock-today-ibm-msft-2015-01-01-to-2016-02-29.csv"
+    assert response["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     frame = read_csv(response)
     pd.testing.assert_frame_equal(frame, expected({"tickers": ["IBM", "MSFT"], "start": "2015-01-01"}))
     event = AuditEvent.objects.get(action="export")
@@ -73,7 +72,10 @@ def test_another_users_private_report_does_not_export(cast):
     owner.post("/dashboards/stocktoday/reports/", {"name": "r", "visibility": "private", "params": "{}"})
     other = Client()
     other.force_login(cast["alice"])
-    assert other.get(f"/reports/{Report.objects.get().pk}/export.csv").status_code == 404
+    response = other.get(f"/reports/{Report.objects.get().pk}/export.csv")
+    assert response.status_code == 403
+    assert response.content.decode() == "This report isn’t shared with you."
+    assert other.get("/reports/999999/export.csv").status_code == 404
 
 
 def test_cells_that_look_like_formulas_are_neutralised():

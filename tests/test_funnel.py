@@ -132,11 +132,13 @@ def test_the_summary_and_table_show_both_segments_and_the_difference():
     summary = str([stat.to_plotly_json() for stat in funnel.summary(tables, labels)])
     assert "1,000" in summary and "2.00%" in summary  # A: 20 of 1000
     assert "2,000" in summary and "1.00%" in summary  # B: 20 of 2000
-    assert "+1.00 pp" in summary
+    assert "+1.00 percentage points" in summary
     table = str(funnel.conversion_table(tables, labels).to_plotly_json())
     assert "A: Email · US" in table and "B: Social · all countries" in table
-    assert "+1.00 pp" in table  # purchases: 2% - 1%
-    assert "+5.00 pp" in table  # sign-ups: 10% - 5%
+    assert "A − B: the difference in overall conversion, in percentage points." in table
+    assert "'+1.00'" in table  # purchases: 2% - 1%
+    assert "'+5.00'" in table  # sign-ups: 10% - 5%
+    assert " pp" not in summary + table
     assert "900" in table and "90.0%" in table  # A's drop-off from visits to sign-ups
 
 

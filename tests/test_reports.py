@@ -123,17 +123,18 @@ def test_who_may_open_a_report(cast):
     save(owner, name="everyone", visibility="everyone")
     ids = {r.name: r.pk for r in Report.objects.all()}
     alice = login(cast, "alice")  # may open Stock Today, shares no group with sales
-    assert alice.get(f"/reports/{ids['private']}/").status_code == 404
-    assert alice.get(f"/reports/{ids['groups']}/").status_code == 404
+    # Not shared: a page that says so (report_refused.html), not the report.
+    assert alice.get(f"/reports/{ids['private']}/").status_code == 403
+    assert alice.get(f"/reports/{ids['groups']}/").status_code == 403
     assert alice.get(f"/reports/{ids['everyone']}/").status_code == 200
     colleague = Client()
     from tests.conftest import make_user
 
     colleague.force_login(make_user("colleague", groups=("Sales",)))
     assert colleague.get(f"/reports/{ids['groups']}/").status_code == 200
-    assert colleague.get(f"/reports/{ids['private']}/").status_code == 404
+    assert colleague.get(f"/reports/{ids['private']}/").status_code == 403
     # Shared with everyone who can open the dashboard: not with those who cannot.
-    assert login(cast, "marketing").get(f"/reports/{ids['everyone']}/").status_code == 404
+    assert login(cast, "marketing").get(f"/reports/{ids['everyone']}/").status_code == 403
     assert alice.get("/reports/999999/").status_code == 404
 
 

@@ -40,6 +40,20 @@ def test_it_prints_a_generated_password_once(settings, monkeypatch, capsys):
 
 
 @pytest.mark.django_db
+def test_a_lost_demo_password_is_replaced_for_every_demo_user(settings, monkeypatch, capsys):
+    settings.DEBUG = True
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    call_command("seed_demo")
+    capsys.readouterr()
+    call_command("seed_demo", reset_passwords=True)
+    out = capsys.readouterr().out
+    assert "New password for: admin, analyst, sales, marketing, viewer" in out
+    password = out.split("Demo password (shown once): ")[1].strip()
+    users = get_user_model().objects.order_by("username")
+    assert [user.check_password(password) for user in users] == [True] * 5
+
+
+@pytest.mark.django_db
 def test_it_refuses_to_run_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):

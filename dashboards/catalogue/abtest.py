@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashkit.look import control, dark_figure
+from dashkit.look import control, dark_figure, ink
 from dashkit.spec import Choice, Dashboard, Number, ParamError
 from dashkit.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 
@@ -37,6 +37,7 @@ LEVEL = 0.95  # of the results' intervals and test
 
 @dataclass(frozen=True)
 class Experiment:
+    name: str  # what people call it; the key is for links and reports
     description: str
     start: dt.date
     visitors_per_day: float  # both variants together, on a weekday
@@ -46,18 +47,21 @@ class Experiment:
 
 EXPERIMENTS = {
     "checkout-redesign": Experiment(
+        "Checkout redesign",
         "One-page checkout (B) against the three-step checkout (A)",
         dt.date(2025, 3, 3),
         3000.0,
         {"A": (0.060, 0.33), "B": (0.063, 0.40)},
     ),
     "pricing-page-copy": Experiment(
+        "Pricing page copy",
         "Benefit-led pricing page copy (B) against the feature list (A)",
         dt.date(2025, 4, 7),
         1800.0,
         {"A": (0.040, 0.30), "B": (0.040, 0.30)},
     ),
     "onboarding-email": Experiment(
+        "Onboarding email",
         "Personalised onboarding email (B) against the generic one (A)",
         dt.date(2025, 5, 5),
         1200.0,
@@ -207,7 +211,7 @@ def plan(params: dict[str, Any]) -> Plan:
     if baseline + mde >= 1:
         raise ValueError(
             f"Baseline + effect must stay below 100%: {params['baseline']:g}% + "
-            f"{params['mde']:g} points = {params['baseline'] + params['mde']:g}%."
+            f"{params['mde']:g} percentage points = {params['baseline'] + params['mde']:g}%."
         )
     n = sample_size_per_variant(baseline=baseline, mde=mde, power=power, alpha=alpha)
     return Plan(baseline=baseline, mde=mde, power=power, alpha=alpha, per_variant=n)
@@ -247,7 +251,8 @@ def verdict(comparison: Comparison, plan_: Plan | None) -> list[Any]:
         return [
             html.B(
                 f"B converts {'better' if better else 'worse'} than A: "
-                f"{_points(c.lift, 1)} points{relative}, {_p(c.p_value)}, significant at {LEVEL:.0%}.",
+                f"{_points(c.lift, 1)} percentage points{relative}, {_p(c.p_value)}, "
+                f"significant at {LEVEL:.0%}.",
                 className="de-up" if better else "de-down",
             )
         ]
@@ -257,11 +262,11 @@ def verdict(comparison: Comparison, plan_: Plan | None) -> list[Any]:
             " Enter valid calculator values to see how many visitors the test needs.",
         ]
     mde = plan_.mde * 100
-    effect = f"{mde:g} point{'' if mde == 1 else 's'}"
+    effect = f"{mde:g} percentage point{'' if mde == 1 else 's'}"
     have = min(c.a.visitors, c.b.visitors)
     needed = (
         f" Detecting +{effect} from a {plan_.baseline * 100:g}% baseline "
-        f"({plan_.power * 100:g}% power, {plan_.alpha * 100:g}% alpha) takes "
+        f"({plan_.power * 100:g}% chance to detect it, {plan_.alpha * 100:g}% false-alarm risk) takes "
         f"{plan_.per_variant:,} visitors per variant"
     )
     if have < plan_.per_variant:
@@ -281,12 +286,19 @@ def verdict(comparison: Comparison, plan_: Plan | None) -> list[Any]:
 def results_table(comparison: Comparison) -> html.Table:
     c = comparison
     head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Variant", "Visitors", "Conversions", "Rate", f"{LEVEL:.0%} CI")])
+        html.Tr(
+            [
+                html.Th(h)
+                for h in ("Variant", "Visitors", "Conversions", "Rate", f"Likely range ({LEVEL:.0%})")
+            ]
+        )
     )
     rows = [
         html.Tr(
             [
-                html.Td(html.B(v.variant, style={"color": COLORS[v.variant]})),
+                html.Td(
+                    html.B(v.variant, style={"color": ink(f"series-{v.variant.lower()}", COLORS[v.variant])})
+                ),
                 html.Td(f"{v.visitors:,}"),
                 html.Td(f"{v.conversions:,}"),
                 html.Td(_pct(v.rate)),
@@ -301,11 +313,11 @@ def results_table(comparison: Comparison) -> html.Table:
     rows.append(
         html.Tr(
             [
-                html.Td("B − A"),
+                html.Td("B − A, percentage points"),
                 html.Td(""),
                 html.Td(""),
-                html.Td(f"{_points(c.lift)} pts{relative}", className=style),
-                html.Td(f"{_points(c.lift_ci[0])} to {_points(c.lift_ci[1])} pts"),
+                html.Td(f"{_points(c.lift)}{relative}", className=style),
+                html.Td(f"{_points(c.lift_ci[0])} to {_points(c.lift_ci[1])}"),
             ]
         )
     )
@@ -375,7 +387,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                         "Experiment",
                         dcc.Dropdown(
                             id="experiment",
-                            options=[{"label": name, "value": name} for name in EXPERIMENTS],
+                            options=[{"label": e.name, "value": key} for key, e in EXPERIMENTS.items()],
                             value=params["experiment"],
                             clearable=False,
                         ),
@@ -404,7 +416,12 @@ def layout(params: dict[str, Any]) -> html.Div:
                             html.H2("Results"),
                             html.P(id="verdict", role="status", style={"margin": "0 0 8px"}),
                             html.Div(id="results"),
-                            html.P(id="test-note", className="de-note", style={"margin": "8px 0 0"}),
+                            html.P(
+                                id="test-note",
+                                className="de-note",
+                                style={"margin": "8px 0 0"},
+                                title="Two-proportion z-test, pooled, two-sided",
+                            ),
                         ],
                         className="de-panel",
                         id="results-panel",
@@ -416,9 +433,9 @@ def layout(params: dict[str, Any]) -> html.Div:
                             html.Div(
                                 [
                                     control("Baseline rate (%)", number("baseline"), "150px"),
-                                    control("Effect (points)", number("mde"), "150px"),
-                                    control("Power (%)", number("power"), "150px"),
-                                    control("Alpha (%)", number("alpha"), "150px"),
+                                    control("Effect (percentage points)", number("mde"), "200px"),
+                                    control("Chance to detect it (%)", number("power"), "180px"),
+                                    control("False-alarm risk (%)", number("alpha"), "170px"),
                                 ],
                                 style={"display": "flex", "flexWrap": "wrap", "gap": "10px 12px"},
                             ),
@@ -486,7 +503,10 @@ def register_callbacks(app: Any) -> None:
             f"{EXPERIMENTS[params['experiment']].description} · {comparison.days} days, "
             f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
         )
-        test = f"Two-proportion z-test (pooled, two-sided): z = {comparison.z:.2f}, {_p(comparison.p_value)}."
+        test = (
+            f"{_p(comparison.p_value)}: how likely chance alone gives a gap this large; "
+            f"under {1 - LEVEL:.0%} counts as significant."
+        )
         return (
             results_table(comparison),
             test,
@@ -529,21 +549,21 @@ PARAMS = (
     Choice(name="experiment", label="Experiment", choices=tuple(EXPERIMENTS), default="checkout-redesign"),
     Choice(name="metric", label="Metric", choices=tuple(METRICS), default="signups"),
     Number(name="baseline", label="Baseline rate (%)", min=0.1, max=99, default=5.0),
-    Number(name="mde", label="Minimum detectable effect (points)", min=0.1, max=50, default=1.0),
-    Number(name="power", label="Power (%)", min=50, max=99.9, default=80.0),
-    Number(name="alpha", label="Alpha (%)", min=0.1, max=20, default=5.0),
+    Number(name="mde", label="Smallest effect to detect (percentage points)", min=0.1, max=50, default=1.0),
+    Number(name="power", label="Chance to detect it (%)", min=50, max=99.9, default=80.0),
+    Number(name="alpha", label="False-alarm risk (%)", min=0.1, max=20, default=5.0),
 )
 
 dashboard = Dashboard(
     slug="abtest",
     title="A/B Test",
-    description="Three experiments compared on sign-ups or purchases: conversion rates with confidence "
-    "intervals, lift, a two-proportion z-test, a verdict in plain words and a sample-size calculator.",
+    description="Three experiments compared on sign-ups or purchases: how often each version converts, "
+    "how much better B does, whether the difference is real, and how long a test needs to run.",
     category="Product",
     features=(
-        "Conversion rate and 95% interval per variant",
-        "Lift of B over A with a z-test and a plain verdict",
-        "Sample size and test duration calculator",
+        "Conversion rate of each version, with its likely range",
+        "How much better B does, with a verdict in plain words",
+        "How many visitors and days a test needs",
     ),
     tags=("a/b test", "experiments", "statistics"),
     params=PARAMS,

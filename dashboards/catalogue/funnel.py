@@ -19,11 +19,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
-from dashkit.look import control, dark_figure
+from dashkit.dates import DatePresets
+from dashkit.look import control, dark_figure, ink
 from dashkit.spec import Choice, Dashboard, Date, ParamError
 
 FIRST_DAY = dt.date(2024, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)
+DATE_PRESETS = DatePresets(first=FIRST_DAY, last=LAST_DAY)
 ALL = "All"
 STAGES = ("visits", "signups", "trials", "purchases")
 STAGE_LABELS = {"visits": "Visits", "signups": "Sign-ups", "trials": "Trials", "purchases": "Purchases"}
@@ -202,7 +204,7 @@ def _count(value: float) -> str:
 def conversion_table(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> html.Table:
     """Stages down, per segment count / step / overall / drop-off, then A − B overall."""
     cell = {"padding": "5px 7px"}
-    muted = {"color": "#8b97ad", "fontSize": "12px"}
+    muted = {"color": ink("muted", "#8b97ad"), "fontSize": "12px"}
     a, b = tables["A"], tables["B"]
     head = html.Thead(
         [
@@ -210,7 +212,11 @@ def conversion_table(tables: dict[str, pd.DataFrame], labels: dict[str, str]) ->
                 [
                     html.Th("", style=cell),
                     *[
-                        html.Th(f"{name}: {labels[name]}", colSpan=4, style={**cell, "color": COLORS[name]})
+                        html.Th(
+                            f"{name}: {labels[name]}",
+                            colSpan=4,
+                            style={**cell, "color": ink(f"series-{name.lower()}", COLORS[name])},
+                        )
                         for name in tables
                     ],
                     html.Th("A − B", style=cell),
@@ -253,11 +259,14 @@ def conversion_table(tables: dict[str, pd.DataFrame], labels: dict[str, str]) ->
         if i == 0 or math.isnan(diff):
             cells.append(html.Td("—", style=cell))
         else:
-            cells.append(
-                html.Td(f"{diff:+.2f} pp", className="de-up" if diff >= 0 else "de-down", style=cell)
-            )
+            cells.append(html.Td(f"{diff:+.2f}", className="de-up" if diff >= 0 else "de-down", style=cell))
         rows.append(html.Tr(cells))
-    return html.Table([head, html.Tbody(rows)], className="de-table", id="conversion-table")
+    # The unit under the table, not in its header: a wider column would not fit beside the chart.
+    caption = html.Caption(
+        "A − B: the difference in overall conversion, in percentage points.",
+        style={**muted, "captionSide": "bottom", "textAlign": "left", "padding": "6px 7px 0"},
+    )
+    return html.Table([caption, head, html.Tbody(rows)], className="de-table", id="conversion-table")
 
 
 def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[html.Span]:
@@ -266,7 +275,7 @@ def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[htm
         stats.append(
             html.Span(
                 [
-                    html.B(name, style={"color": COLORS[name]}),
+                    html.B(name, style={"color": ink(f"series-{name.lower()}", COLORS[name])}),
                     labels[name],
                     ": visits ",
                     html.B(_count(table["count"].iloc[0])),
@@ -284,7 +293,9 @@ def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[htm
             html.Span(
                 [
                     "A − B conversion ",
-                    html.Span(f"{diff:+.2f} pp", className="de-up" if diff >= 0 else "de-down"),
+                    html.Span(
+                        f"{diff:+.2f} percentage points", className="de-up" if diff >= 0 else "de-down"
+                    ),
                 ],
                 className="de-stat",
                 title="Difference in overall conversion, in percentage points",
@@ -317,6 +328,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                     control("A: country", dropdown("country", COUNTRY_CHOICES), "110px"),
                     control("B: channel", dropdown("compare_channel", CHANNEL_CHOICES), "170px"),
                     control("B: country", dropdown("compare_country", COUNTRY_CHOICES), "110px"),
+                    DATE_PRESETS.control(params["start"], params["end"]),
                     control(
                         "From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "150px"
                     ),
@@ -344,6 +356,8 @@ def layout(params: dict[str, Any]) -> html.Div:
 
 
 def register_callbacks(app: Any) -> None:
+    DATE_PRESETS.register(app)
+
     @app.callback(
         Output("funnel", "figure"),
         Output("table", "children"),

@@ -10,12 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure
 from dashkit.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
 
 TICKERS = ("AAPL", "GSPC", "IBM", "MSFT", "SBUX")
 FIRST_DAY = dt.date(2007, 1, 3)
 LAST_DAY = dt.date(2016, 2, 29)
+DATE_PRESETS = DatePresets(first=FIRST_DAY, last=LAST_DAY)
 COLORS = {"AAPL": "#4cc9f0", "GSPC": "#f72585", "IBM": "#7b61ff", "MSFT": "#3ddc97", "SBUX": "#ffb703"}
 
 
@@ -92,6 +94,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                         ),
                         "420px",
                     ),
+                    DATE_PRESETS.control(params["start"], params["end"]),
                     control(
                         "From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "160px"
                     ),
@@ -114,6 +117,8 @@ def layout(params: dict[str, Any]) -> html.Div:
 
 
 def register_callbacks(app: Any) -> None:
+    DATE_PRESETS.register(app)
+
     @app.callback(
         Output("prices", "figure"),
         Output("changes", "figure"),

@@ -113,11 +113,12 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
         go.Scatter(
             x=anomalies["date"],
             y=anomalies["value"],
-            name=f"Anomaly (|z| > {params['threshold']:g})",
+            # The threshold is in its control and the hover: a short legend fits a phone.
+            name="Anomaly",
             mode="markers",
             marker={"color": COLORS["anomaly"], "size": 8, "symbol": "circle-open", "line": {"width": 2}},
             customdata=anomalies["zscore"],
-            hovertemplate="z = %{customdata}<extra>anomaly</extra>",
+            hovertemplate="%{customdata} standard deviations from the recent mean<extra>anomaly</extra>",
         )
     )
     return fig
@@ -170,7 +171,7 @@ LIVE_CONNECT_JS = """function (live, series) {
             if (event.code === 4403) {
                 dc.set_props("live-status", {children: "Live feed refused: you may no longer open this dashboard."});
             } else if (!wasOpen) {
-                dc.set_props("live-status", {children: "Live feed unavailable: it needs the Dash Engine portal (reload to retry)."});
+                dc.set_props("live-status", {children: "Live feed unavailable right now: reload the page to try again."});
             } else {
                 var wait = Math.min(30, Math.pow(2, attempt));
                 dc.set_props("live-status", {children: "Live feed interrupted: reconnecting in " + wait + " s…"});
@@ -202,7 +203,7 @@ LIVE_DRAW_JS = """function (message, figure) {
 }""".replace("KEEP", str(LIVE_KEEP))
 
 
-LIVE_EMPTY = "No live points yet.<br>Publish one with<br><i>manage.py publish_point signups 512</i>"
+LIVE_EMPTY = "No new points yet.<br>They appear here as they arrive."
 
 
 def live_figure() -> go.Figure:
@@ -349,9 +350,14 @@ dashboard = Dashboard(
     title="Business Metrics",
     description="Daily sign-ups, revenue and active users with trends, year-over-year comparison, anomalies and a live feed.",
     category="Operations",
-    features=("Day, week or month", "Anomalies by rolling z-score", "Live points without reload"),
+    features=("Day, week or month", "Unusual values flagged", "Live points without reload"),
     tags=("time series", "anomalies", "live"),
     live=True,
+    staff_note=(
+        "New points reach open pages live. Publish one on the server with "
+        ".venv/bin/python manage.py publish_point signups 512 (series: signups, revenue, "
+        "active_users); add --every 2 for a demo stream."
+    ),
     params=(
         Choice(name="series", label="Metric", choices=tuple(SERIES), default="signups"),
         Choice(name="resample", label="Per", choices=tuple(RESAMPLE), default="day"),

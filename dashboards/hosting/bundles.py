@@ -13,6 +13,7 @@ page. A hosted app's page names only the libraries its own module uses.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import sys
@@ -26,6 +27,8 @@ from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.utils import get_files
 from django.core.files.storage import FileSystemStorage
 from django.templatetags.static import static
+
+from dashkit import look
 
 BUNDLE_ROOT = "dash-bundles"
 # What a component package may serve: scripts, styles, source maps, fonts, images.
@@ -175,13 +178,32 @@ def localise_external_resources(app: dash.Dash) -> None:
         app.config[name] = [localised(r) for r in app.config[name]]
 
 
+# A page styled with the dashboard kit names this class in its styles (`spec.INDEX_STRING`).
+KIT_STYLES = ".de-root"
+
+
 def local_page(page: str, prefix: str) -> str:
     """A hosted app's page naming only this site: bundles as static files, files on
-    other hosts left out (the system check names them), and the portal's chart
-    defaults loaded before anything else."""
+    other hosts left out (the system check names them), and the portal's frame
+    loaded before anything else: loading, busy and error states, the chart toolbar
+    and the portal's theme (`portal/frame.css`, `frame.js`, `plotly-defaults.js`).
+
+    A page styled with the kit also follows the theme in its own colours: it is
+    marked `data-dashkit` and carries the kit's chart template of each theme.
+    Other apps keep their own look."""
     page = direct_bundle_urls(page, prefix)
-    defaults = f'<script src="{static("portal/plotly-defaults.js")}"></script>'
-    page = page.replace("<head>", "<head>" + defaults, 1) if "<head>" in page else defaults + page
+    frame = (
+        f'<link rel="stylesheet" href="{static("portal/frame.css")}">'
+        f'<script src="{static("portal/frame.js")}"></script>'
+        f'<script src="{static("portal/plotly-defaults.js")}"></script>'
+    )
+    kit = KIT_STYLES in page
+    if kit:
+        # Data, not a script: nothing runs, and `<` cannot end the element early.
+        templates = json.dumps(look.chart_templates_json(), separators=(",", ":")).replace("<", "\\u003c")
+        frame += f'<script type="application/json" id="dashkit-chart-templates">{templates}</script>'
+        page = re.sub(r"<html\b", "<html data-dashkit", page, count=1)
+    page = page.replace("<head>", "<head>" + frame, 1) if "<head>" in page else frame + page
     return re.sub(r'<(link|script)\b[^>]*\b(href|src)="(https?:)?//[^"]*"[^>]*>(</script>)?', "", page)
 
 

@@ -41,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 PARAMS_STORE = "_portal_params"
 ERROR_NOTE = "_portal_error"
-ERROR_MESSAGE = "Something went wrong while updating this dashboard. It has been logged; try other values."
+ERROR_MESSAGE = (
+    "Something went wrong while updating this view, so it still shows the earlier results. "
+    "We have recorded the problem; try other choices, or try again later."
+)
 ERROR_NOTE_HIDDEN = {"display": "none"}
 ERROR_NOTE_SHOWN = {
     "position": "fixed",
@@ -188,6 +191,7 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         features=portal.features,
         tags=portal.tags,
         live=portal.live,
+        staff_note=portal.staff_note,
     )
 
 

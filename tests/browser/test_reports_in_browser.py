@@ -41,7 +41,8 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
         page.get_by_role("link", name="Download CSV").click()
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
-    assert path.name.startswith("stocktoday-") and path.suffix == ".csv"
+    # Named after the dashboard and the report (and the day of the download).
+    assert path.name.startswith("stock-today-tech-pair-") and path.suffix == ".csv"
     text = path.read_text()
     assert text.startswith("date,stock,value,change")
     assert ",IBM," in text and ",MSFT," in text and ",AAPL," not in text

@@ -14,9 +14,10 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
     assert "/accounts/login/" in visit.page.url  # the gallery needs a login
     visit.log_in("sales")
 
-    visit.page.get_by_role("link", name="Explore").first.click()
+    visit.page.get_by_role("link", name="Stock Today", exact=True).first.click()
     visit.page.wait_for_url("**/dashboards/stocktoday/")
     frame = visit.page.frame_locator("#dash-app")
+    frame.locator("html[data-frame='ready']").wait_for(state="attached")  # the skeleton is gone
 
     # Both charts drawn, one line each for the default ticker.
     for graph_id in ("prices", "changes"):

@@ -40,9 +40,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Run even with debug off.")
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give the existing demo users the password again (DEMO_PASSWORD, or a new one printed once).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, reset_passwords: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Debug is off: this looks like production. Use --force to seed anyway.")
         password = os.environ.get("DEMO_PASSWORD", "")
@@ -62,7 +67,7 @@ class Command(BaseCommand):
                     "is_superuser": is_superuser,
                 },
             )
-            if was_created:
+            if was_created or reset_passwords:
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 created.append(username)
@@ -73,10 +78,15 @@ class Command(BaseCommand):
             dashboard = Dashboard.objects.filter(slug=slug).first()
             for name in group_names if dashboard else ():
                 grant_add(dashboard=dashboard, group=groups[name])
+        # Listed under "More dashboards", so that each role sees what it could ask for.
+        Dashboard.objects.filter(slug__in=GRANTS).update(discoverable=True)
 
-        if created:
-            self.stdout.write(f"Created users: {', '.join(created)}")
+        if created or reset_passwords:
+            names = ", ".join(USERS if reset_passwords else created)
+            self.stdout.write(f"New password for: {names}" if reset_passwords else f"Created users: {names}")
             if generated:
                 self.stdout.write(self.style.WARNING(f"Demo password (shown once): {password}"))
         else:
-            self.stdout.write("Demo users already exist; their passwords are unchanged.")
+            self.stdout.write(
+                "Demo users already exist; their passwords are unchanged (a new one: make demo-password)."
+            )

@@ -1,6 +1,8 @@
 // The dashboard page's toolbar: it follows the Dash app's parameters (posted by
 // the app inside the iframe) so that "Copy link", "Download CSV" and
-// "Save report" always act on what the user sees.
+// "Save report" always act on what the user sees. On a saved report, while its
+// parameters are on screen, Copy link copies the report's own link and Download
+// CSV exports the report; once the user changes them, both follow the changes.
 (function () {
   "use strict";
   var root = document.getElementById("dashboard-tools");
@@ -9,11 +11,16 @@
   var pageUrl = root.dataset.pageUrl;
   var exportBase = root.dataset.exportUrl;
   var names = JSON.parse(root.dataset.paramNames);
+  var reportUrl = root.dataset.reportUrl || "";
+  var reportExport = root.dataset.reportExportUrl || "";
+  var reportPrivate = root.dataset.reportPrivate === "true";
   var status = document.getElementById("tool-status");
   var permalink = document.getElementById("permalink");
+  var copyButton = document.getElementById("copy-link");
   var exportLink = document.getElementById("export-csv");
   var paramsField = document.getElementById("report-params");
-  var query = new URL(permalink.value).search;
+  var viewUrl = root.dataset.viewUrl;
+  var query = new URL(viewUrl).search;
 
   function say(text, kind) {
     status.textContent = text;
@@ -31,18 +38,50 @@
     return "?" + search.toString();
   }
 
+  // The report's parameters in the same form as those the app posts, to tell when they changed.
+  var reportQuery = reportUrl ? toQuery(JSON.parse(root.dataset.reportParams)) : null;
+  var onReport = Boolean(reportUrl);
+
+  function follow() {
+    permalink.value = onReport ? reportUrl : viewUrl;
+    permalink.setAttribute("aria-label", onReport ? "Link to this report" : "Link to this view");
+    copyButton.textContent = onReport ? "Copy report link" : "Copy link";
+    copyButton.title = onReport
+      ? "Copies the saved report's own link"
+      : reportUrl
+        ? "Copies a link to the view with your changes; the saved report stays as it was"
+        : "Copies a link to the view as you see it now";
+    // Download CSV and Save report exist only where the dashboard declares data and parameters.
+    if (exportLink) exportLink.href = onReport ? reportExport : exportBase + query;
+  }
+
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.type !== "dashengine:params") return;
     if (event.data.slug !== slug) return;
     query = toQuery(event.data.params);
-    permalink.value = pageUrl + query;
-    // Download CSV and Save report exist only where the dashboard declares data and parameters.
-    if (exportLink) exportLink.href = exportBase + query;
+    viewUrl = pageUrl + query;
+    onReport = Boolean(reportUrl) && query === reportQuery;
+    follow();
     if (paramsField) paramsField.value = JSON.stringify(event.data.params);
   });
 
-  document.getElementById("copy-link").addEventListener("click", function () {
-    var done = function () { say("Link copied: it opens this dashboard as you see it now.", "ok"); };
+  copyButton.addEventListener("click", function () {
+    // Short enough for the toolbar's one line; the whole story in the tooltip.
+    var text, detail;
+    if (onReport && reportPrivate) {
+      text = "Copied. Only you can open this report.";
+      detail = "To share it, save it again for your groups or for everyone who can open the dashboard.";
+    } else if (onReport) {
+      text = "Report link copied.";
+      detail = "Whoever the report is shared with can open it.";
+    } else if (reportUrl) {
+      text = "Copied: the view with your changes.";
+      detail = "The link opens the dashboard as you see it now, not the saved report.";
+    } else {
+      text = "Link copied: it opens this dashboard as you see it now.";
+      detail = "";
+    }
+    var done = function () { say(text, "ok"); status.title = detail; };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(permalink.value).then(done, function () { permalink.select(); done(); });
     } else {
@@ -51,6 +90,16 @@
       done();
     }
   });
+
+  // RFC 6266: `filename*` when present, else the plain `filename`.
+  function filenameOf(header) {
+    var extended = /filename\*=UTF-8''([^;]+)/i.exec(header);
+    if (extended) {
+      try { return decodeURIComponent(extended[1]); } catch (error) { /* fall through */ }
+    }
+    var plain = /filename="([^"]+)"/.exec(header);
+    return plain ? plain[1] : "";
+  }
 
   // Download with a visible progress count; errors are shown, never saved as a file.
   if (exportLink) exportLink.addEventListener("click", function (event) {
@@ -62,7 +111,7 @@
       if (!response.ok) {
         return response.text().then(function (text) { throw new Error(text || response.statusText); });
       }
-      var name = (response.headers.get("Content-Disposition") || "").replace(/.*filename="([^"]+)".*/, "$1");
+      var name = filenameOf(response.headers.get("Content-Disposition") || "");
       var rows = response.headers.get("X-Row-Count");
       var reader = response.body.getReader();
       var parts = [];

@@ -1,0 +1,195 @@
+// What the portal adds to every dashboard's page inside its frame, whatever the
+// dashboard (portal/frame.css has the looks):
+// - the portal's theme: <html data-theme> of this page follows the page around
+//   it (same origin), or the device's setting when there is none;
+// - a skeleton until the first draw, instead of empty panels;
+// - a plain message when an update fails: the dashboard's own note covers a
+//   callback that raises; this one covers an answer that is an error or never comes.
+// Loaded in <head> before Dash's own scripts, so that it sees every request.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  // ---- Theme ----------------------------------------------------------------
+  var device = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+
+  function portalTheme() {
+    try {
+      if (window.parent === window) return null;
+      var theme = window.parent.document.documentElement.getAttribute("data-theme");
+      return theme === "light" || theme === "dark" ? theme : null;
+    } catch (error) {
+      return null; // a page of another site around this one: it has no say
+    }
+  }
+
+  function applyTheme() {
+    var theme = portalTheme() || (device && device.matches ? "dark" : "light");
+    if (root.getAttribute("data-theme") === theme) return;
+    root.setAttribute("data-theme", theme);
+    // The charts (portal/plotly-defaults.js) follow.
+    window.dispatchEvent(new CustomEvent("dashengine:theme", { detail: theme }));
+  }
+
+  applyTheme();
+  if (portalTheme()) {
+    new MutationObserver(applyTheme).observe(window.parent.document.documentElement, {
+      attributes: true,
+      attributeFilter: ["data-theme"],
+    });
+  }
+  if (device && device.addEventListener) device.addEventListener("change", applyTheme);
+
+  // ---- Messages ---------------------------------------------------------------
+  var MESSAGES = {
+    offline:
+      "The connection was lost, so this view was not updated. Check your connection, then change a filter to try again.",
+    signedOut: "You are signed out, or this dashboard is no longer shared with you. Reload the page to continue.",
+    busy: "The service is busy right now, so this view was not updated. Try again in a moment.",
+    refused: "This change could not be applied. Reload the page and try again.",
+    failed: "Something went wrong on our side, so this view was not updated. Try again in a moment.",
+    notLoaded: "This dashboard could not be loaded. Reload the page to try again.",
+  };
+  var RELOAD = { signedOut: true, refused: true, notLoaded: true };
+  var box;
+
+  function say(kind) {
+    if (!document.body) {
+      document.addEventListener("DOMContentLoaded", function () { say(kind); });
+      return;
+    }
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "pf-problem";
+      box.setAttribute("role", "alert");
+      box.appendChild(document.createElement("p"));
+      var reload = document.createElement("button");
+      reload.type = "button";
+      reload.className = "pf-reload";
+      reload.textContent = "Reload";
+      reload.addEventListener("click", function () { window.top.location.reload(); });
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.textContent = "Dismiss";
+      dismiss.addEventListener("click", clear);
+      box.appendChild(reload);
+      box.appendChild(dismiss);
+      document.body.appendChild(box);
+    }
+    box.firstChild.textContent = MESSAGES[kind];
+    box.querySelector(".pf-reload").hidden = !RELOAD[kind];
+    box.hidden = false;
+  }
+
+  function clear() {
+    if (box) box.hidden = true;
+  }
+
+  function problem(status) {
+    if (status === 0) return "offline";
+    if (status === 401 || status === 403) return "signedOut";
+    if (status === 503 || status === 429) return "busy";
+    if (status >= 400 && status < 500) return "refused";
+    return "failed";
+  }
+
+  // dash-renderer asks for everything with fetch: the page's layout and callbacks
+  // first, then each update. In production it shows nothing when one fails.
+  var nativeFetch = window.fetch;
+  if (nativeFetch) {
+    window.fetch = function (input) {
+      var url = typeof input === "string" ? input : (input && input.url) || String(input);
+      var kind = /_dash-update-component(\?|$)/.test(url) ? "update" : /_dash-(layout|dependencies)(\?|$)/.test(url) ? "start" : null;
+      var answer = nativeFetch.apply(this, arguments);
+      if (!kind) return answer;
+      return answer.then(
+        function (response) {
+          if (response.ok) {
+            if (kind === "update") clear();
+          } else {
+            failed(kind, response.status);
+          }
+          return response;
+        },
+        function (error) {
+          if (!error || error.name !== "AbortError") failed(kind, 0);
+          throw error;
+        }
+      );
+    };
+  }
+
+  function failed(kind, status) {
+    if (kind === "start") {
+      say(status === 401 || status === 403 ? "signedOut" : "notLoaded");
+      ready();
+    } else {
+      say(problem(status));
+    }
+  }
+
+  // ---- Until the first draw ---------------------------------------------------
+  // Drawn: the renderer has put the layout on the page, no callback is pending
+  // (those the layout starts, and those they start in turn) and every chart has
+  // finished drawing, twice in a row so that a callback starting next is seen.
+  root.setAttribute("data-frame", "starting");
+  var skeleton;
+  var calm = 0;
+
+  function drawn() {
+    var app = document.getElementById("react-entry-point");
+    if (!app || !app.firstElementChild || app.querySelector("._dash-loading")) return false;
+    var store = window.store;
+    if (store && store.getState) {
+      var state = store.getState();
+      if (state.appLifecycle !== "HYDRATED" || state.isLoading) return false;
+    }
+    return !document.querySelector("._dash-loading-callback, .dash-graph--pending, [data-dash-is-loading='true']");
+  }
+
+  function ready() {
+    if (root.getAttribute("data-frame") !== "starting") return;
+    root.setAttribute("data-frame", "ready");
+    if (skeleton) skeleton.remove();
+  }
+
+  function watch() {
+    if (root.getAttribute("data-frame") !== "starting") return;
+    calm = drawn() ? calm + 1 : 0;
+    if (calm >= 2) ready();
+    else window.setTimeout(watch, 50);
+  }
+
+  function showSkeleton() {
+    skeleton = document.createElement("div");
+    skeleton.className = "pf-skeleton";
+    skeleton.setAttribute("role", "status");
+    var words = document.createElement("span");
+    words.className = "pf-visually-hidden";
+    words.textContent = "Loading the dashboard…";
+    skeleton.appendChild(words);
+    [["pf-skeleton-row", 4], ["pf-skeleton-row pf-skeleton-pills", 2], ["pf-skeleton-panels", 2]].forEach(function (spec) {
+      var row = document.createElement("div");
+      row.className = spec[0];
+      row.setAttribute("aria-hidden", "true");
+      for (var i = 0; i < spec[1]; i++) row.appendChild(document.createElement("i"));
+      skeleton.appendChild(row);
+    });
+    document.body.appendChild(skeleton);
+    watch();
+  }
+
+  // As soon as the page has a body, before the renderer's scripts below it load.
+  if (document.body) {
+    showSkeleton();
+  } else {
+    new MutationObserver(function (records, observer) {
+      if (!document.body) return;
+      observer.disconnect();
+      showSkeleton();
+    }).observe(root, { childList: true });
+  }
+  // A callback that never answers must not hide the page for good: its outputs
+  // then show the busy veil instead.
+  window.setTimeout(ready, 30000);
+})();

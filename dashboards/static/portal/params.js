@@ -1,0 +1,71 @@
+// The dashboard page's address follows the filters (the parameters the Dash app
+// in the frame posts), so that reloading, bookmarking or sharing the address
+// shows what is on screen. Reset puts every filter back to the dashboard's defaults.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard-tools");
+  if (!root) return;
+  var slug = root.dataset.slug;
+  var names = JSON.parse(root.dataset.paramNames);
+  var pagePath = new URL(root.dataset.pageUrl, window.location.href).pathname;
+  // On a saved report (see dashboard.js), its own address while its parameters are on screen.
+  var reportPath = root.dataset.reportUrl ? new URL(root.dataset.reportUrl, window.location.href).pathname : "";
+  var reportQuery = reportPath ? toQuery(JSON.parse(root.dataset.reportParams)) : null;
+  var frame = document.getElementById("dash-app");
+  var reset = document.getElementById("reset-params");
+  var status = document.getElementById("tool-status");
+  // The query of the values on screen; null until the app has posted them once.
+  var shown = null;
+
+  function toQuery(params) {
+    var search = new URLSearchParams();
+    names.forEach(function (name) {
+      var value = params[name];
+      (Array.isArray(value) ? value : [value]).forEach(function (v) {
+        if (v !== null && v !== undefined) search.append(name, String(v));
+      });
+    });
+    return "?" + search.toString();
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin || !event.data || event.data.type !== "dashengine:params") return;
+    if (event.data.slug !== slug) return;
+    var query = toQuery(event.data.params);
+    // The values the page opened with: the address already shows them (or the defaults, or a report).
+    if (shown === null || query === shown) { shown = query; return; }
+    shown = query;
+    var address = reportPath && query === reportQuery ? reportPath : pagePath + query;
+    // Replaced, not pushed: Back leaves the dashboard rather than stepping through every change.
+    window.history.replaceState(window.history.state, "", address);
+  });
+
+  if (!reset) return;
+  reset.addEventListener("click", function () {
+    var defaults = JSON.parse(reset.dataset.defaults); // {id: {property: value}}
+    var app = frame && frame.contentWindow;
+    var clientside = app && app.dash_clientside;
+    if (shown !== null && clientside && clientside.set_props) {
+      try {
+        names.forEach(function (name) {
+          // Built in the frame's own window, as if the app had made the value itself.
+          clientside.set_props(name, app.JSON.parse(JSON.stringify(defaults[name])));
+        });
+        status.textContent = "Filters reset.";
+        status.className = "tool-status tool-status-ok";
+        // On a phone the button sits in a panel over the dashboard: close it to show the result.
+        var panel = reset.closest("[popover]");
+        if (panel && panel.hidePopover && panel.matches(":popover-open")) panel.hidePopover();
+        return;
+      } catch (error) {
+        // Fall through: open the dashboard afresh with its defaults.
+      }
+    }
+    var values = {};
+    names.forEach(function (name) {
+      var props = defaults[name];
+      values[name] = props[Object.keys(props)[0]];
+    });
+    window.location.assign(pagePath + toQuery(values));
+  });
+})();

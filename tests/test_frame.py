@@ -1,0 +1,54 @@
+"""What the portal puts on every hosted app's page, and the kit's chart templates."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from dashkit import look
+from tests.test_compat import alice, compat, prefix  # noqa: F401  (alice, compat: fixtures)
+
+FRAME = [
+    '<link rel="stylesheet" href="/static/portal/frame.css">',
+    '<script src="/static/portal/frame.js"></script>',
+    '<script src="/static/portal/plotly-defaults.js"></script>',
+]
+
+
+def head_of(page: str) -> str:
+    return page.split("<head>", 1)[1].split("</head>", 1)[0]
+
+
+def templates_on(page: str):
+    found = re.search(r'<script type="application/json" id="dashkit-chart-templates">(.*?)</script>', page)
+    return json.loads(found[1]) if found else None
+
+
+def test_a_kit_page_loads_the_frame_first_and_carries_both_chart_templates(client_for):
+    page = client_for("stocktoday").get(prefix("stocktoday")).content.decode()
+    assert head_of(page).startswith("".join(FRAME))
+    assert re.search(r"<html data-dashkit\b", page)
+    assert templates_on(page) == json.loads(json.dumps(look.chart_templates_json()))
+
+
+def test_a_dropped_in_apps_page_loads_the_frame_but_keeps_its_own_look(alice):  # noqa: F811
+    page = alice.get(prefix("context")).content.decode()
+    assert head_of(page).startswith("".join(FRAME))
+    assert "data-dashkit" not in page
+    assert templates_on(page) is None
+
+
+def test_the_light_and_dark_chart_templates_set_the_same_colours_differently():
+    dark, light = (look.chart_templates_json()[theme]["layout"] for theme in ("dark", "light"))
+    assert dark.keys() == light.keys()
+    assert dark["xaxis"]["gridcolor"] != light["xaxis"]["gridcolor"]
+    assert dark["font"]["color"] != light["font"]["color"]
+    # The chart's background is its card's.
+    assert (dark["paper_bgcolor"], light["paper_bgcolor"]) == ("#131c2e", "#ffffff")
+
+
+def test_a_kit_figure_carries_the_dark_template_that_a_standalone_run_shows():
+    figure = look.figure("Sales", "Revenue").to_plotly_json()
+    assert figure["layout"]["template"] == look.CHART_TEMPLATES["dark"].to_plotly_json()
+    assert figure["layout"]["title"]["text"] == "Sales"
+    assert look.dark_figure is look.figure
