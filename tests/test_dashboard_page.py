@@ -29,3 +29,11 @@ def test_it_answers_an_unknown_slug_with_the_styled_404(sales_client):
 
 def test_it_refuses_other_methods(sales_client):
     assert sales_client.post("/dashboards/stocktoday/").status_code == 405
+
+
+def test_the_full_description_is_one_hover_tap_or_tab_away(sales_client):
+    html = sales_client.get("/dashboards/stocktoday/").content.decode()
+    description = (
+        "Daily prices and day-to-day changes of AAPL, the S&amp;P 500, IBM, MSFT and SBUX from 2007 to 2016."
+    )
+    assert f'<p class="dashboard-desc" tabindex="0" title="{description}">{description}</p>' in html

@@ -37,6 +37,7 @@
     });
     return "?" + search.toString();
   }
+  window.dashEngine = { toQuery: toQuery };
 
   // The report's parameters in the same form as those the app posts, to tell when they changed.
   var reportQuery = reportUrl ? toQuery(JSON.parse(root.dataset.reportParams)) : null;

@@ -7,6 +7,8 @@
   if (!root) return;
   var slug = root.dataset.slug;
   var names = JSON.parse(root.dataset.paramNames);
+  // The same query strings as the toolbar's (dashboard.js runs first).
+  var toQuery = window.dashEngine.toQuery;
   var pagePath = new URL(root.dataset.pageUrl, window.location.href).pathname;
   // On a saved report (see dashboard.js), its own address while its parameters are on screen.
   var reportPath = root.dataset.reportUrl ? new URL(root.dataset.reportUrl, window.location.href).pathname : "";
@@ -16,17 +18,6 @@
   var status = document.getElementById("tool-status");
   // The query of the values on screen; null until the app has posted them once.
   var shown = null;
-
-  function toQuery(params) {
-    var search = new URLSearchParams();
-    names.forEach(function (name) {
-      var value = params[name];
-      (Array.isArray(value) ? value : [value]).forEach(function (v) {
-        if (v !== null && v !== undefined) search.append(name, String(v));
-      });
-    });
-    return "?" + search.toString();
-  }
 
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.type !== "dashengine:params") return;
