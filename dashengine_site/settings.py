@@ -154,7 +154,7 @@ DATABASE_TIMEOUT = env_float("DATABASE_TIMEOUT", 5.0)  # seconds a statement may
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "dashengine_site.postgresql"
     DATABASES["default"]["OPTIONS"] = {
-        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2),
         # Ended by the server when it runs...
         "options": f"-c statement_timeout={int(DATABASE_TIMEOUT * 1000)}",
         # ...and given up by this side a second later when it does not.

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 import psycopg
 from django.db.backends.postgresql import base
 
+HEALTH_CHECK_DEADLINE = 1.0  # seconds
+
 
 class BoundedConnection(psycopg.Connection):
     deadline: float | None = None
@@ -45,6 +47,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = super().get_connection_params()
         params.pop("deadline", None)
         return params
+
+    def is_usable(self) -> bool:
+        # The check of a kept connection before a request (CONN_HEALTH_CHECKS): a
+        # server that runs answers at once, so a frozen one costs a second, not a
+        # whole statement's deadline, before a new connection is tried.
+        with self.deadline(HEALTH_CHECK_DEADLINE):
+            return super().is_usable()
 
     @contextmanager
     def deadline(self, seconds: float):
