@@ -28,19 +28,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def portal_env(database: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+def portal_env(database: Path | None = None, **extra: str) -> dict[str, str]:
+    """Production settings (debug off) over plain HTTP, with the demo users' password;
+    a SQLite file `database`, or what `extra` sets (DATABASE_URL, REDIS_URL, ...)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_URL"))}
     env.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_COOKIES="0",
         DJANGO_HSTS_SECONDS="0",
-        DATABASE_URL=f"sqlite:///{database}",
         DEMO_PASSWORD=BENCH_PASSWORD,
         WHITENOISE_USE_FINDERS="1",
-        **extra,
     )
+    if database is not None:
+        env["DATABASE_URL"] = f"sqlite:///{database}"
+    env.update(extra)
     return env
 
 

@@ -22,7 +22,7 @@ import pytest
 import redis
 import requests
 
-from bench.common import BENCH_PASSWORD, SECRET, free_port, prepare_portal, procfile_web, server
+from bench.common import BENCH_PASSWORD, free_port, portal_env, prepare_portal, procfile_web, server
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each site test starts several processes (about 20 s): once per `make test`, in
@@ -140,21 +140,8 @@ def _pg_bin(name: str) -> str:
 
 def site_env(*, database_url: str, redis_url: str = "", **extra: str) -> dict[str, str]:
     """Production settings (debug off) with the demo users, over plain HTTP."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_URL"))}
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=SECRET,
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        CACHE_DIR=tempfile.mkdtemp(prefix="dashengine-cache-"),
-        DEMO_PASSWORD=BENCH_PASSWORD,
-        WHITENOISE_USE_FINDERS="1",
-        **extra,
-    )
-    return env
+    cache = tempfile.mkdtemp(prefix="dashengine-cache-")
+    return portal_env(DATABASE_URL=database_url, REDIS_URL=redis_url, CACHE_DIR=cache, **extra)
 
 
 def prepared(env: dict[str, str]) -> dict[str, str]:
