@@ -47,9 +47,13 @@ demo-password: $(VENV)/.installed .env
 
 # Debian's packages the tests drive: Chromium for the browser tests, haproxy for
 # the team tests (docs/deploy/haproxy.cfg). The machines run as root.
-test-packages:
+# npm's axe-core is what the accessibility tests inject into pages.
+test-packages: tests/browser/node_modules/.package-lock.json
 	@command -v chromium >/dev/null && command -v haproxy >/dev/null || \
 		{ apt-get update -qq && apt-get install -y -qq chromium haproxy >/dev/null; }
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
@@ -91,4 +95,4 @@ requirements: $(PY)
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url -o requirements-dev.txt requirements-dev.in
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache tests/browser/node_modules

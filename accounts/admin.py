@@ -13,7 +13,8 @@ admin.site.index_title = "Users, groups and dashboard access"
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_filter = [*BaseUserAdmin.list_filter]
-    readonly_fields = ["dashboards_this_user_can_open"]
+    # Kept by the site, not typed in.
+    readonly_fields = ["last_login", "date_joined", "dashboards_this_user_can_open"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         ("Dashboard access", {"fields": ["dashboards_this_user_can_open"]}),

@@ -241,10 +241,24 @@ class AccessRequestAdmin(admin.ModelAdmin):
         self.message_user(request, f"Denied {done} request(s).", messages.SUCCESS)
 
 
+class _ValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by the values found, with the empty value named: its link needs words."""
+
+    blank_label = "(none)"
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield choice if choice["display"] != "" else {**choice, "display": self.blank_label}
+
+
+class _UsernameFilter(_ValuesFilter):
+    blank_label = "(not signed in)"
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["time", "username", "action", "dashboard", "params", "ip", "duration_ms", "row_count"]
-    list_filter = ["action", "dashboard", "time", "username"]
+    list_filter = ["action", ("dashboard", _ValuesFilter), "time", ("username", _UsernameFilter)]
     search_fields = ["username", "dashboard"]
     date_hierarchy = "time"
 

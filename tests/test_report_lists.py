@@ -137,13 +137,13 @@ def test_the_menu_keeps_its_actions_for_the_reports_shown(cast, sales):
     assert re.search(
         rf'"report-item is-current">\s*<a class="report-open" href="/reports/{report.pk}/">', html
     )
-    assert html.count("Make my default") == 3
+    assert html.count(">Make my default</button>") == 3
     assert html.count(">Rename</button>") == 3 and html.count(">Delete</button>") == 3
     response = client.post("/dashboards/stocktoday/default-report/", {"report": report.pk, "next": PAGE})
     assert response["Location"] == PAGE
     html = client.get(PAGE).content.decode()
     assert menu_names(html)[0] == "Report 0001"
-    assert html.count("Make my default") == 2
+    assert html.count(">Make my default</button>") == 2
     assert "Open with the dashboard’s own defaults" in html
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from urllib.parse import urlsplit
 
@@ -83,3 +84,11 @@ def visit(browser, live_server):
 def live_cast(transactional_db, request):
     # live_server flushes the database between tests: build the cast again.
     return request.getfixturevalue("cast")
+
+
+def choose(frame, name: str) -> None:
+    """Click an option of the open dropdown by its words, as a person does: the
+    option's text, not the checkbox or radio drawn under it."""
+    frame.locator("[role=dialog] .dash-options-list-option").filter(
+        has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")
+    ).click()

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboards.models import Dashboard, Report
+from tests.browser.conftest import choose
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,7 @@ def open_stock_today(visit, query: str = ""):
 
 def choose_period(visit, frame, name: str):
     frame.locator("#date-preset").click()
-    frame.get_by_role("option", name=name, exact=True).click()
+    choose(frame, name)
 
 
 def address(visit) -> str:
@@ -62,7 +63,7 @@ def test_reset_restores_the_defaults_the_address_and_what_save_report_saves(visi
     expect(frame.locator("#end")).to_have_value("2016-02-29")
     expect(frame.locator("#date-preset")).to_contain_text("All dates")
     expect(frame.locator("#summary .de-stat")).to_have_count(1)
-    assert frame.locator("#summary-AAPL").is_visible()
+    expect(frame.locator("#summary-AAPL")).to_be_visible()
     visit.page.wait_for_url("**/dashboards/stocktoday/" + DEFAULT_QUERY)
     expect(visit.page.locator("#tool-status")).to_have_text("Filters reset.")
 

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from dashkit.look import PALETTES
+from tests.browser.conftest import choose
 from tests.compat_apps import slow
 from tests.test_compat import add_compat_apps
 
@@ -196,7 +197,7 @@ def test_a_catalogue_chart_follows_the_portals_theme_without_showing_the_other_o
         " window.drawnGrids.push(e._fullLayout.xaxis.gridcolor)); }"
     )
     frame.locator("#tickers").click()
-    frame.get_by_role("option", name="IBM").click()
+    choose(frame, "IBM")
     visit.page.keyboard.press("Escape")
     frame.locator("#prices .scatterlayer .trace:nth-child(2)").wait_for(state="attached")
     drawn = app.evaluate("() => window.drawnGrids")

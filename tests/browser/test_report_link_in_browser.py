@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from dashboards import registry
 from dashboards.services import report_save
+from tests.browser.conftest import choose
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,7 @@ def test_copy_link_on_a_report_copies_the_report_then_the_changed_view(visit, li
 
     # Changed away from the report: the link (and the CSV) follow what is on screen.
     frame.locator("#tickers").click()
-    frame.get_by_role("option", name="AAPL").click()
+    choose(frame, "AAPL")
     page.keyboard.press("Escape")
     expect(copy).to_have_text("Copy link")
     copy.click()

@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import choose
+
 pytestmark = pytest.mark.browser
 
 
@@ -16,7 +18,7 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
     # Select IBM and MSFT (and drop the default AAPL).
     frame.locator("#tickers").click()
     for ticker in ("IBM", "MSFT", "AAPL"):  # the last ticker cannot be removed, so add first
-        frame.get_by_role("option", name=ticker).click()
+        choose(frame, ticker)
     page.keyboard.press("Escape")
     expect(frame.locator("#summary .de-stat")).to_have_count(2)
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
@@ -35,7 +37,7 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
     page.wait_for_url("**/reports/*/")
     frame.locator("#summary-MSFT").wait_for()
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
-    assert frame.locator("#summary-IBM").is_visible()
+    expect(frame.locator("#summary-IBM")).to_be_visible()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()

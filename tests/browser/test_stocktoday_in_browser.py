@@ -1,6 +1,9 @@
 """A person's first minute: log in, open Stock Today, change the tickers."""
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import choose
 
 pytestmark = pytest.mark.browser
 
@@ -28,11 +31,11 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
 
     # Choose another ticker: the chart gains a line.
     frame.locator("#tickers").click()
-    frame.get_by_role("option", name="IBM").click()
+    choose(frame, "IBM")
     visit.page.keyboard.press("Escape")
     frame.locator("#prices .scatterlayer .trace:nth-child(2)").wait_for(state="attached")
     assert traces(frame, "prices").count() == 2
-    assert frame.locator("#summary-IBM").is_visible()
+    expect(frame.locator("#summary-IBM")).to_be_visible()
 
     # The chart toolbar offers no upload to Plotly's cloud and no Plotly logo.
     frame.locator("#prices").hover()

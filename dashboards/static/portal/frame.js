@@ -192,4 +192,113 @@
   // A callback that never answers must not hide the page for good: its outputs
   // then show the busy veil instead.
   window.setTimeout(ready, 30000);
+
+  // ---- Accessibility of Dash's own components ---------------------------------
+  // Dash 4's components leave gaps that screen readers (and axe-core) trip on.
+  // Each repair is keyed on Dash's class names, so an app's own markup is left
+  // alone; React does not undo them, as it only writes attributes whose props change.
+  var made = 0;
+
+  function idOf(element) {
+    if (!element.id) element.id = "pf-a11y-" + ++made;
+    return element.id;
+  }
+
+  function labelOf(id) {
+    return id ? document.querySelector('label[for="' + CSS.escape(id) + '"]') : null;
+  }
+
+  function set(element, name, value) {
+    if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+  }
+
+  function unset(element, name) {
+    if (element.hasAttribute(name)) element.removeAttribute(name);
+  }
+
+  function repair() {
+    // Dropdown: Tab reaches the button itself rather than a hidden input that
+    // hands focus on; the button is named by its label, then by what it shows.
+    document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (relay) {
+      var button = relay.nextElementSibling;
+      if (!button || button.tagName !== "BUTTON") return;
+      set(relay, "tabindex", "-1");
+      if (!button.disabled) set(button, "tabindex", "0");
+      var label = labelOf(button.id);
+      set(button, "aria-labelledby", (label ? idOf(label) + " " : "") + button.id);
+      set(button, "aria-haspopup", "dialog"); // see the list below
+    });
+    // Checklist, RadioItems and an open dropdown's list: each option is a native
+    // checkbox or radio with its own label, and the one that takes focus; so the
+    // list is a group of them, named by the control's label, not a listbox.
+    document.querySelectorAll(".dash-options-list").forEach(function (list) {
+      set(list, "role", list.querySelector("input[type=radio]") ? "radiogroup" : "group");
+      var label = labelOf(list.id);
+      if (label) set(list, "aria-labelledby", idOf(label));
+      list.querySelectorAll(".dash-options-list-option").forEach(function (option) {
+        unset(option, "role");
+        unset(option, "aria-selected");
+      });
+    });
+    // Date pickers: the box around the field is what opens the calendar; the
+    // field is named by its label, not by the placeholder every picker shares.
+    document.querySelectorAll(".dash-datepicker-input-wrapper").forEach(function (box) {
+      set(box, "role", "group");
+      box.querySelectorAll("input.dash-datepicker-input").forEach(function (input) {
+        if (labelOf(input.id) && input.getAttribute("aria-label") === input.getAttribute("placeholder")) {
+          unset(input, "aria-label");
+        }
+      });
+    });
+    document.querySelectorAll(".dash-datepicker-controls input[type=number]:not([aria-label])").forEach(function (year) {
+      year.setAttribute("aria-label", "Year");
+    });
+    // Number fields' + and - buttons say which field they change.
+    document.querySelectorAll(".dash-input-stepper[aria-controls]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("aria-controls"));
+      var label = labelOf(field && field.id);
+      var name = label ? label.textContent.trim() : field && field.getAttribute("aria-label");
+      if (!name) return;
+      var verb = button.classList.contains("dash-stepper-decrement") ? "Decrease " : "Increase ";
+      set(button, "aria-label", verb + name);
+    });
+    // Each chart's toolbar says which chart it acts on.
+    document.querySelectorAll(".js-plotly-plot").forEach(function (plot, index) {
+      var title = plot.querySelector(".gtitle");
+      var chart = (title && title.textContent.trim()) || "chart " + (index + 1);
+      plot.querySelectorAll(".modebar-btn[data-title]").forEach(function (button) {
+        set(button, "aria-label", button.getAttribute("data-title") + ", " + chart);
+      });
+    });
+    // An open dropdown or calendar, and a dropdown's list, are named by the label
+    // of the control that opened them.
+    document.querySelectorAll("[role=dialog]:not([aria-label])").forEach(function (popup) {
+      var opener = popup.id && document.querySelector('[aria-controls="' + CSS.escape(popup.id) + '"]');
+      if (!opener) return;
+      var field = opener.matches("input, button") ? opener : opener.querySelector("input, button");
+      var label = labelOf(opener.id) || labelOf(field && field.id);
+      var name = label ? idOf(label) : idOf(opener);
+      set(popup, "aria-labelledby", name);
+      popup.querySelectorAll(".dash-options-list").forEach(function (list) {
+        set(list, "aria-labelledby", name);
+      });
+    });
+  }
+
+  var pending = false;
+  function soon() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      repair();
+    });
+  }
+
+  new MutationObserver(soon).observe(root, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["tabindex", "role", "aria-selected", "aria-labelledby", "aria-label"],
+  });
 })();
