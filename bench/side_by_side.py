@@ -16,7 +16,9 @@ Measured per side, median over the repeats:
 - requests/s, p50 and p99 latency (`wrk --latency`, --duration seconds after a
   --warmup run) of: the gallery `/` and the dashboard page (portal only), the Dash
   app page, `_dash-layout`, `_dash-dependencies`, the Stock Today callback with the
-  layout's initial values (built as dash-renderer does, tests/dash_requests.py), and
+  layout's initial values (built as dash-renderer does, tests/dash_requests.py; in
+  the portal, after the first, a shared answer), the same callback with new inputs
+  on every request (each starts on a day nobody asked for: a cold answer), and
   one JS bundle as the app page links it (plus its target when that link redirects);
 - cold start: seconds from process start to the first 200 of the app page;
 - resident memory per worker after the load (mean over the workers);
@@ -46,7 +48,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,6 +75,8 @@ PORTAL_APP_PAGE = f"/django_plotly_dash/app/{SLUG}/"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 SIDES = ("plain", "portal")
 PAGE_LOADS = 20
+# More than wrk sends in a warm-up and a run at callback speed.
+NEW_VIEWS = 3000
 START_TIMEOUT = 120
 RESULTS = ROOT / "bench" / "results" / "side_by_side.json"
 # Table rows, in order; a side without the endpoint shows "—".
@@ -83,6 +87,7 @@ ENDPOINTS = (
     "_dash-layout",
     "_dash-dependencies",
     "callback",
+    "callback, new inputs each time",
     "JS bundle, as linked",
     "JS bundle, redirect target",
 )
@@ -169,6 +174,13 @@ class Request:
     method: str = "GET"
     body: str | None = None
     expect: int = 200
+    # Sent in turn instead of `body`, none twice: answers nobody asked for before.
+    bodies: tuple[str, ...] = ()
+
+    def halves(self) -> tuple[Request, Request]:
+        """One for the warm-up, one for the measured run, sharing no body."""
+        half = len(self.bodies) // 2
+        return replace(self, bodies=self.bodies[:half]), replace(self, bodies=self.bodies[half:])
 
 
 @dataclass
@@ -187,6 +199,21 @@ class App:
         dependencies = json.loads(expect(browser.fetch(self.prefix + "_dash-dependencies"), 200).body)
         [dependency] = server_callbacks(dependencies)
         return json.dumps(callback_body(dependency, layout_values(layout)))
+
+    def new_callbacks(self, browser: Browser, count: int = NEW_VIEWS) -> tuple[str, ...]:
+        """Bodies for `count` views nobody has asked for: each starts on another day."""
+        layout = json.loads(expect(browser.fetch(self.prefix + "_dash-layout"), 200).body)
+        dependencies = json.loads(expect(browser.fetch(self.prefix + "_dash-dependencies"), 200).body)
+        [dependency] = server_callbacks(dependencies)
+        first = dt.date(2007, 1, 3)
+        return tuple(
+            json.dumps(
+                callback_body(
+                    dependency, {**layout_values(layout), "start.date": str(first + dt.timedelta(days=n))}
+                )
+            )
+            for n in range(count)
+        )
 
 
 def expect(reply: Reply, status: int) -> Reply:
@@ -223,6 +250,9 @@ def requests_for(side: str, app: App, browser: Browser, bundle: str) -> dict[str
         "_dash-layout": Request(app.prefix + "_dash-layout"),
         "_dash-dependencies": Request(app.prefix + "_dash-dependencies"),
         "callback": Request(app.prefix + "_dash-update-component", "POST", app.callback(browser)),
+        "callback, new inputs each time": Request(
+            app.prefix + "_dash-update-component", "POST", bodies=app.new_callbacks(browser)
+        ),
         "JS bundle, as linked": Request(script, expect=linked.status),
     }
     if linked.status in (301, 302, 303, 307, 308):
@@ -252,23 +282,44 @@ def lua_string(text: str) -> str:
     return f"[{level}[{text}]{level}]"
 
 
-def wrk_script(request: Request, headers: dict[str, str], *, check: bool = False) -> str:
+def wrk_script(request: Request, headers: dict[str, str], *, threads: int, check: bool = False) -> str:
     """The request for wrk; with `check`, it also counts answers whose status is not the expected one."""
-    lines = [f"wrk.method = {lua_string(request.method)}"]
-    if request.body is not None:
-        lines.append(f"wrk.body = {lua_string(request.body)}")
+    lines = [f"wrk.method = {lua_string(request.method)}", SETUP_LUA]
+    if request.body is not None or request.bodies:
+        lines.append(f"wrk.body = {lua_string(request.body or request.bodies[0])}")
         headers = {**headers, "Content-Type": "application/json"}
     # The spaces matter: `[[` would open a Lua string.
     lines += [f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}" for k, v in headers.items()]
+    if request.bodies:
+        lines.append("bodies = {" + ",\n".join(lua_string(b) for b in request.bodies) + "}")
+        lines.append(BODIES_LUA % threads)
     if check:
         lines.append(CHECK_LUA % request.expect)
     return "\n".join(lines) + "\n"
 
 
+SETUP_LUA = """
+threads = {}
+next_id = 0
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+"""
+# Each wrk thread takes every n-th body from its own start: no body is sent twice.
+BODIES_LUA = """
+sent = 0
+function request()
+  local i = id + sent * %d
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, bodies[(i %% #bodies) + 1])
+end
+"""
+
+
 # Reading every answer into Lua slows wrk down: only for the warm-up run.
 CHECK_LUA = """
-threads = {}
-function setup(thread) table.insert(threads, thread) end
 unexpected = 0
 function response(status, headers, body) if status ~= %d then unexpected = unexpected + 1 end end
 function done(summary, latency, requests)
@@ -300,12 +351,13 @@ def parse_wrk(output: str) -> dict:
 
 def wrk(port: int, request: Request, headers: dict[str, str], seconds: float, args, *, check=False) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(wrk_script(request, headers, check=check))
+        threads = min(args.threads, args.connections)
+        script.write(wrk_script(request, headers, threads=threads, check=check))
         script.flush()
         command = [
             "wrk",
             "--latency",
-            f"--threads={min(args.threads, args.connections)}",
+            f"--threads={threads}",
             f"--connections={args.connections}",
             f"--duration={max(1, round(seconds))}s",
             "--timeout=10s",
@@ -406,10 +458,12 @@ def measure_side(side: str, setup: Setup, args) -> dict:
                 request = requests_for(side, find_app(side, browser), browser, args.bundle).get(name)
                 if request is None:
                     continue
-                expect(browser.fetch(request.path, method=request.method, body=request.body), request.expect)
-                wrong = warm_up_and_check(port, request, headers, args)
+                warm, measured = request.halves()
+                first_body = request.body or (warm.bodies[0] if warm.bodies else None)
+                expect(browser.fetch(request.path, method=request.method, body=first_body), request.expect)
+                wrong = warm_up_and_check(port, warm, headers, args)
                 endpoints[name] = {
-                    **wrk(port, request, headers, args.duration, args),
+                    **wrk(port, measured, headers, args.duration, args),
                     "status": request.expect,
                     "warmup_errors": wrong,
                 }

@@ -17,12 +17,12 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_plotly_dash.util import store_initial_arguments
 
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.exports import csv_chunks
 from dashboards.filenames import attachment_header, export_filename
+from dashboards.hosting.views import initial_token
 from dashboards.models import AuditEvent, Dashboard, Report
 from dashboards.refusals import plain_text, viewable_dashboard
 from dashboards.selectors import (
@@ -168,9 +168,9 @@ def render_dashboard(
     if dashboard.params:
         # The app starts from these values: its layout is served below `initial/<cache_id>/`.
         initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
-        cache_id = store_initial_arguments(request, initial)
         app_url = reverse(
-            "the_django_plotly_dash:app-main--args", kwargs={"ident": dashboard.slug, "cache_id": cache_id}
+            "the_django_plotly_dash:app-main--args",
+            kwargs={"ident": dashboard.slug, "cache_id": initial_token(initial)},
         )
     query = urlencode(dashboard.to_query(params))
     return render(

@@ -41,6 +41,11 @@ CALLBACKS = Counter(
     "Dash callback requests, by dashboard and answer status.",
     ["dashboard", "status"],
 )
+CALLBACK_ANSWERS = Counter(
+    "dashengine_callback_answers_total",
+    "Answers of shareable callbacks, by dashboard: computed, or shared from the cache.",
+    ["dashboard", "result"],
+)
 EXPORTS = Counter("dashengine_csv_exports_total", "CSV exports, by dashboard.", ["dashboard"])
 LIVE_FEEDS = Gauge(
     "dashengine_live_websockets",

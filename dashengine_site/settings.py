@@ -217,6 +217,8 @@ else:
 # a Redis restart or outage logs nobody out, and a runserver reload neither.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# How long a shared callback answer is kept (dashboards/hosting/answers.py); 0: never shared.
+CALLBACK_CACHE_SECONDS = env_int("CALLBACK_CACHE_SECONDS", 60 * 60)
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

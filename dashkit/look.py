@@ -105,14 +105,17 @@ def chart_templates_json() -> dict[str, Any]:
 
 def figure(title: str, yaxis: str = "", **layout: Any) -> go.Figure:
     """An empty figure in the portal's style; `layout` is merged over the defaults."""
-    fig = go.Figure()
-    fig.update_layout(
-        template=CHART_TEMPLATES["dark"],
-        title={"text": title, "x": 0.02, "font": {"size": 15}},
-        margin={"l": 56, "r": 16, "t": 40, "b": 36},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
-        yaxis_title=yaxis,
-        hovermode="x unified",
+    # One layout given to the constructor: `update_layout(template=...)` on an empty
+    # figure validates the template again and takes about three times as long.
+    fig = go.Figure(
+        layout={
+            "template": CHART_TEMPLATES["dark"],
+            "title": {"text": title, "x": 0.02, "font": {"size": 15}},
+            "margin": {"l": 56, "r": 16, "t": 40, "b": 36},
+            "legend": {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+            "yaxis": {"title": {"text": yaxis}},
+            "hovermode": "x unified",
+        }
     )
     if layout:
         fig.update_layout(**layout)

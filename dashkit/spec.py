@@ -157,6 +157,9 @@ class Portal:
     tags: tuple[str, ...] = ()
     live: bool = False
     staff_note: str = ""
+    # Off for an app dropped in as it is: only its author knows that its callbacks
+    # answer from their inputs alone (not from the time, a cookie or a global).
+    cache_answers: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,6 +184,9 @@ class Dashboard:
     # For the people who run the site (how to feed it, where its data comes from):
     # the portal shows it to staff only, never inside the dashboard.
     staff_note: str = ""
+    # The portal may share a callback's answer with everyone who sends the same
+    # inputs (`dashkit.cacheable` / `dashkit.not_cacheable` decide per callback).
+    cache_answers: bool = True
 
     @property
     def has_params(self) -> bool:
@@ -381,3 +387,17 @@ def standalone_app(dashboard: Dashboard, **dash_kwargs: Any):
     app.layout = dashboard.build_layout()
     dashboard.register_callbacks(app)
     return app
+
+
+def cacheable(func: Callable) -> Callable:
+    """Under `@app.callback`: this callback's answer depends on its inputs alone, so
+    the portal may share it between users whatever the dashboard's `cache_answers`."""
+    func.dashkit_cacheable = True
+    return func
+
+
+def not_cacheable(func: Callable) -> Callable:
+    """Under `@app.callback`: always run this callback (it reads the time, the user,
+    a random number, a service that changes...), whatever the dashboard's `cache_answers`."""
+    func.dashkit_cacheable = False
+    return func

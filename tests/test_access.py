@@ -5,14 +5,17 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core import signing
 from django.test import Client
 
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.catalogue.stocktoday import dashboard as stock_spec
+from dashboards.hosting.views import initial_token
 from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
 from dashboards.services import dashboards_sync, grant_add, grant_remove
 from tests.conftest import catalogue_of
+from tests.dash_requests import layout_values
 from tests.test_callbacks import APP, post_callback, stock_callback
 
 
@@ -165,13 +168,18 @@ def test_a_deeply_nested_callback_body_gets_400(sales_client):
     assert response.status_code == 400
 
 
-def test_a_forged_initial_arguments_id_falls_back_to_the_defaults(sales_client):
-    from django.core.cache import cache
-
-    cache.set("not-arguments", "ok", 60)
-    response = sales_client.get(APP + "initial/not-arguments/_dash-layout")
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-arguments",
+        signing.Signer(sep="~", salt="another purpose").sign_object({"tickers": {"value": ["IBM"]}}),
+        initial_token({"tickers": {"value": ["IBM"]}})[:-3] + "abc",  # its signature damaged
+    ],
+)
+def test_a_forged_initial_view_falls_back_to_the_defaults(sales_client, token):
+    response = sales_client.get(APP + f"initial/{token}/_dash-layout")
     assert response.status_code == 200
-    assert b'"AAPL"' in response.content
+    assert layout_values(json.loads(response.content))["tickers.value"] == ["AAPL"]
 
 
 def test_anonymous_callers_learn_nothing_about_which_dashboards_exist(client, db):

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 
 from tests.dash_requests import layout_values, server_callbacks
 
@@ -82,6 +83,21 @@ def test_a_permalink_page_sends_dash_to_the_layout_of_its_parameters(sales_clien
     assert config["requests_pathname_prefix"] == app_url
     layout = json.loads(sales_client.get(app_url + "_dash-layout").content)
     assert layout_values(layout)["tickers.value"] == ["IBM", "MSFT"]
+
+
+def test_a_view_has_one_address_for_everyone_and_it_does_not_expire(client, cast):
+    def app_url_for(user) -> str:
+        client.force_login(user)
+        page = client.get("/dashboards/stocktoday/?tickers=IBM&tickers=MSFT").content.decode()
+        return re.search(r'id="dash-app"[^>]*src="([^"]+)"', page)[1]
+
+    first = app_url_for(cast["sales"])
+    assert app_url_for(cast["alice"]) == first
+    cache.clear()  # nothing of the view is kept on the server
+    layout = json.loads(client.get(first + "_dash-layout").content)
+    assert layout_values(layout)["tickers.value"] == ["IBM", "MSFT"]
+    client.force_login(cast["marketing"])  # the address is no key: the permission still decides
+    assert client.get(first + "_dash-layout").status_code == 403
 
 
 @pytest.mark.parametrize("suffix", ["", "_dash-layout", "_dash-dependencies"])

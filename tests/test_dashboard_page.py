@@ -8,7 +8,7 @@ def test_it_embeds_the_dash_app_with_a_way_back(sales_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="dash-app"' in html
-    assert re.search(r'src="/django_plotly_dash/app/stocktoday/initial/[a-z0-9-]+/"', html)
+    assert re.search(r'src="/django_plotly_dash/app/stocktoday/initial/[\w.~-]+/"', html)
     assert f'href="{reverse("gallery")}"' in html
     assert "Stock Today" in html
 

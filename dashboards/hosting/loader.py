@@ -34,7 +34,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_plotly_dash import DjangoDash
 
-from dashboards.hosting import bundles, compat
+from dashboards.hosting import answers, bundles, compat
 from dashkit.spec import Dashboard, Portal, standalone_app
 
 logger = logging.getLogger(__name__)
@@ -192,6 +192,7 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         tags=portal.tags,
         live=portal.live,
         staff_note=portal.staff_note,
+        cache_answers=portal.cache_answers,
     )
 
 
@@ -229,6 +230,7 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
 
 def _callback_failed(slug: str, error: Exception) -> None:
     logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
+    answers.keep_private()  # the next user gets a fresh try, not this failure
     set_props(ERROR_NOTE, {"children": ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
 
 

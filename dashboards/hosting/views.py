@@ -20,15 +20,15 @@ from http.cookies import SimpleCookie
 import dash
 from dash._get_app import app_context
 from dash.fingerprint import check_fingerprint
+from django.core import signing
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django_plotly_dash.util import get_initial_arguments
 
 from dashboards import registry
-from dashboards.hosting import bundles
+from dashboards.hosting import answers, bundles
 from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
@@ -37,28 +37,32 @@ from dashengine_site import metrics
 # Set by the WSGI server, not by the answer's producer.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie"}
 UPDATE = "_dash-update-component"
+# No timestamp, so that a view's token is the same every time; `~`: safe in a path.
+_INITIAL_SIGNER = signing.Signer(sep="~", salt="dashboards.hosting.initial")
 SUITES = "_dash-component-suites/"
 
 
 def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
     """The app's own answer to this request, for the route `rest` below its prefix."""
     body = request.body
-    environ = {
-        **request.META,
-        # WSGI carries the path as latin-1 text of its UTF-8 bytes.
-        "PATH_INFO": (app.config.routes_pathname_prefix + rest).encode().decode("latin-1"),
-        "SCRIPT_NAME": "",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        # A dashboard that needs the signed-in user reads it from here.
-        "dashengine.request": request,
-    }
+    environ = answers.WatchedEnviron(
+        {
+            **request.META,
+            # WSGI carries the path as latin-1 text of its UTF-8 bytes.
+            "PATH_INFO": (app.config.routes_pathname_prefix + rest).encode().decode("latin-1"),
+            "SCRIPT_NAME": "",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.url_scheme": request.scheme,
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            # A dashboard that needs the signed-in user reads it from here.
+            answers.USER_KEY: request,
+        }
+    )
     started: dict = {}
 
     def start_response(status, headers, exc_info=None):
@@ -74,6 +78,8 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
     content = contextvars.copy_context().run(run)
     response = HttpResponse(content, status=int(started["status"][:3]))
+    # Whether `answers` may give this answer to others (the app did not read the user).
+    response.shareable = environ.shareable
     for name, value in started["headers"]:
         if name.lower() == "set-cookie":
             response.cookies.update(SimpleCookie(value))
@@ -107,11 +113,26 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
     app = registry.app(ident)
     if rest.startswith(SUITES):
         return component_file(rest.removeprefix(SUITES))
+    kept_as = None
     if rest == UPDATE:
         refusal = refuse_callback(request, dashboard, app)
         if refusal:
             return refusal
+        kept_as = answers.cache_key(
+            dashboard=dashboard,
+            app=app,
+            module=registry.catalogue().by_slug[ident].module,
+            output=json.loads(request.body)["output"],
+            body=request.body,
+        )
+        kept = kept_as and answers.answer_get(kept_as)
+        if kept:
+            metrics.CALLBACK_ANSWERS.labels(dashboard=ident, result="shared").inc()
+            return kept
     response = app_answer(request, app, ident, rest)
+    if kept_as:
+        metrics.CALLBACK_ANSWERS.labels(dashboard=ident, result="computed").inc()
+        answers.answer_keep(kept_as, response)
     if rest == "" and cache_id and response.status_code == 200:
         # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
         page, prefix = response.content.decode(), app_prefix(ident)
@@ -121,10 +142,40 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
             )
         response.content = page.encode()
     elif rest == "_dash-layout" and cache_id and response.status_code == 200:
-        initial = get_initial_arguments(request, cache_id)
-        if isinstance(initial, dict) and initial:  # else an unknown, expired or forged id
-            response.content = json.dumps(with_values(json.loads(response.content), initial))
+        response.content = _layout_from(
+            ident, response.content, cache_id, constant=(ident, rest) in _constant_answers
+        )
     return response
+
+
+def initial_token(values: dict[str, dict]) -> str:
+    """The part of the app's address that starts its layout from `values` ({id: {prop: value}}):
+    signed, so nobody can make up one, and the same for the same values, so the layout
+    of a view can be kept."""
+    return _INITIAL_SIGNER.sign_object(values, compress=True)
+
+
+def initial_values(token: str) -> dict[str, dict] | None:
+    """The values of a token from `initial_token`; None for a forged or damaged one."""
+    try:
+        values = _INITIAL_SIGNER.unsign_object(token)
+    except signing.BadSignature:
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def _layout_from(ident: str, layout: bytes, token: str, *, constant: bool) -> bytes:
+    """The app's layout started from a token's values (the defaults for a bad token);
+    kept in this process when the app's layout does not change."""
+    if constant:
+        return _constant_layout_from(ident, layout, token)
+    values = initial_values(token)
+    return json.dumps(with_values(json.loads(layout), values)).encode() if values else layout
+
+
+@functools.lru_cache(maxsize=1024)
+def _constant_layout_from(ident: str, layout: bytes, token: str) -> bytes:
+    return _layout_from(ident, layout, token, constant=False)
 
 
 # (slug, route) -> (status, headers, content) of answers that cannot change in this process.
@@ -197,7 +248,7 @@ def app_urlpatterns():
     page = xframe_options_sameorigin(ensure_csrf_cookie(serve))
     return [
         path("app/<slug:ident>/", page, name="app-main"),
-        path("app/<slug:ident>/initial/<slug:cache_id>/", page, name="app-main--args"),
-        path("app/<slug:ident>/initial/<slug:cache_id>/<path:rest>", serve, name="app-route--args"),
+        path("app/<slug:ident>/initial/<str:cache_id>/", page, name="app-main--args"),
+        path("app/<slug:ident>/initial/<str:cache_id>/<path:rest>", serve, name="app-route--args"),
         path("app/<slug:ident>/<path:rest>", serve, name="app-route"),
     ]
