@@ -82,11 +82,13 @@ test: lint check test-sqlite
 	else echo "PostgreSQL + Redis run skipped here: set TEST_SERVICES=1 (CI always runs it)."; fi
 
 # Benchmarks (not tests): numbers for docs/BENCHMARKS.md.
-bench: $(VENV)/.installed
+# Playwright (dev requirements) and Chromium drive the first-chart benchmark.
+bench: $(VENV)/.installed-dev test-packages
 	@command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/export.py --repeat 3
 	$(PY) bench/side_by_side.py --duration 5 --repeat 3
+	$(PY) bench/first_chart.py --rounds 6
 	$(PY) bench/scale.py --counts 5 50 200
 
 requirements: $(PY)

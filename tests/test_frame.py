@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 
+import plotly
+
 from dashkit import look
 from tests.test_compat import alice, compat, prefix  # noqa: F401  (alice, compat: fixtures)
 
+PLOTLY_JS = f"/static/dash-bundles/plotly/{plotly.__version__}/package_data/plotly.min.js"
 FRAME = [
+    f'<link rel="preload" href="{PLOTLY_JS}" as="script">',
     '<link rel="stylesheet" href="/static/portal/frame.css">',
     '<script src="/static/portal/frame.js"></script>',
     '<script src="/static/portal/plotly-defaults.js"></script>',
@@ -36,6 +40,22 @@ def test_a_dropped_in_apps_page_loads_the_frame_but_keeps_its_own_look(alice):  
     assert head_of(page).startswith("".join(FRAME))
     assert "data-dashkit" not in page
     assert templates_on(page) is None
+
+
+def test_plotly_js_comes_from_its_static_address_whatever_the_view(client_for):
+    client = client_for("stocktoday")
+    page = client.get(prefix("stocktoday")).content.decode()
+    config = json.loads(
+        re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)[1]
+    )
+    assert (config["serve_locally"], config["plotlyjs_url"]) == (False, PLOTLY_JS)
+    # What the renderer asks for below a view's address goes to the one static copy.
+    for below in ("", "initial/some~view/"):
+        response = client.get(
+            prefix("stocktoday") + below + "_dash-component-suites/plotly/package_data/plotly.min.js"
+        )
+        assert (response.status_code, response["Location"]) == (302, PLOTLY_JS)
+    assert client.get(PLOTLY_JS).status_code == 200
 
 
 def test_the_light_and_dark_chart_templates_set_the_same_colours_differently():

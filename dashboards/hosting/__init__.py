@@ -15,6 +15,8 @@ permission, then hands the request to the app's WSGI callable.
   page naming only its own dashboard's libraries.
 - `views`: the guarded Django views in front of each app.
 - `guard`: the callback guard (the body's shape against the callback's declaration).
+- `answers`: callback answers shared between users, workers and instances.
+- `first_view`: a view's first answers put into its layout.
 """
 
 from dashboards.hosting import compat  # noqa: F401  (first: before any app is built)

@@ -67,9 +67,13 @@ def cache_key(*, dashboard: Dashboard, app: dash.Dash, module: str, output: str,
     None if it is not to be shared."""
     if not settings.CALLBACK_CACHE_SECONDS or not _shared(dashboard, app, output):
         return None
-    generation = cache.get(_generation_key(dashboard.slug), 0)
     digest = hashlib.sha256(body).hexdigest()
-    return f"answers:{dashboard.slug}:{code_version(module)}:{generation}:{digest}"
+    return f"answers:{dashboard.slug}:{code_version(module)}:{generation(dashboard.slug)}:{digest}"
+
+
+def generation(slug: str) -> int:
+    """How many times this dashboard's answers were forgotten (its data changed)."""
+    return cache.get(_generation_key(slug), 0)
 
 
 def answer_get(key: str) -> HttpResponse | None:

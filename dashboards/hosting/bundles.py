@@ -192,7 +192,17 @@ def local_page(page: str, prefix: str) -> str:
     marked `data-dashkit` and carries the kit's chart template of each theme.
     Other apps keep their own look."""
     page = direct_bundle_urls(page, prefix)
+    # plotly.js (the largest file) from its static address, cached for a year, and asked
+    # for with the page's first files rather than once the first chart is rendered.
+    plotly_js = static(bundle_path("plotly", "package_data/plotly.min.js"))
+    page = re.sub(
+        r'"serve_locally":\s*true',
+        f'"serve_locally": false, "plotlyjs_url": {json.dumps(plotly_js)}',
+        page,
+        count=1,
+    )
     frame = (
+        f'<link rel="preload" href="{plotly_js}" as="script">'
         f'<link rel="stylesheet" href="{static("portal/frame.css")}">'
         f'<script src="{static("portal/frame.js")}"></script>'
         f'<script src="{static("portal/plotly-defaults.js")}"></script>'

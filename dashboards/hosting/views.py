@@ -15,24 +15,28 @@ import functools
 import io
 import json
 import sys
+import time
 from http.cookies import SimpleCookie
 
 import dash
 from dash._get_app import app_context
 from dash.fingerprint import check_fingerprint
+from django.conf import settings
 from django.core import signing
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import path
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from dashboards import registry
-from dashboards.hosting import answers, bundles
+from dashboards.hosting import answers, bundles, first_view
 from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
 from dashengine_site import metrics
+from dashkit.spec import Dashboard
 
 # Set by the WSGI server, not by the answer's producer.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "set-cookie"}
@@ -42,12 +46,20 @@ _INITIAL_SIGNER = signing.Signer(sep="~", salt="dashboards.hosting.initial")
 SUITES = "_dash-component-suites/"
 
 
-def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
-    """The app's own answer to this request, for the route `rest` below its prefix."""
-    body = request.body
+def call_app(
+    request: HttpRequest, app: dash.Dash, rest: str, *, callback: bytes | None = None
+) -> HttpResponse:
+    """The app's own answer to this request, for the route `rest` below its prefix; with
+    `callback`, to that callback request body instead, as this user."""
+    body = request.body if callback is None else callback
     environ = answers.WatchedEnviron(
         {
             **request.META,
+            **(
+                {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "QUERY_STRING": ""}
+                if callback
+                else {}
+            ),
             # WSGI carries the path as latin-1 text of its UTF-8 bytes.
             "PATH_INFO": (app.config.routes_pathname_prefix + rest).encode().decode("latin-1"),
             "SCRIPT_NAME": "",
@@ -141,10 +153,18 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
                 prefix.replace("/", slash), f"{prefix}initial/{cache_id}/".replace("/", slash)
             )
         response.content = page.encode()
-    elif rest == "_dash-layout" and cache_id and response.status_code == 200:
-        response.content = _layout_from(
-            ident, response.content, cache_id, constant=(ident, rest) in _constant_answers
-        )
+    elif rest in ("_dash-layout", "_dash-dependencies") and cache_id and response.status_code == 200:
+        layout = response if rest == "_dash-layout" else app_answer(request, app, ident, "_dash-layout")
+        content, answered = _first_view(request, dashboard, app, ident, layout.content, cache_id)
+        if rest == "_dash-layout":
+            response.content = content
+        elif answered:
+            # The renderer does not ask for what the layout already holds.
+            dependencies = json.loads(response.content)
+            for dependency in dependencies:
+                if dependency["output"] in answered:
+                    dependency["prevent_initial_call"] = True
+            response.content = json.dumps(dependencies)
     return response
 
 
@@ -164,18 +184,39 @@ def initial_values(token: str) -> dict[str, dict] | None:
     return values if isinstance(values, dict) else None
 
 
-def _layout_from(ident: str, layout: bytes, token: str, *, constant: bool) -> bytes:
-    """The app's layout started from a token's values (the defaults for a bad token);
-    kept in this process when the app's layout does not change."""
-    if constant:
-        return _constant_layout_from(ident, layout, token)
+# (slug, token, data generation) -> (layout, answered outputs, when made), for apps
+# whose layout does not change: a view's first answers are everyone's.
+_first_views: dict[tuple[str, str, int], tuple[bytes, frozenset[str], float]] = {}
+FIRST_VIEWS_KEPT = 1024
+
+
+def _first_view(
+    request: HttpRequest, dashboard: Dashboard, app: dash.Dash, ident: str, layout: bytes, token: str
+) -> tuple[bytes, frozenset[str]]:
+    """The layout of a view (the defaults for a bad token) with its first answers in it
+    (`first_view`), and the outputs of the callbacks so answered."""
+    constant = (ident, "_dash-layout") in _constant_answers
+    memo_key = (ident, token, answers.generation(ident))
+    known = _first_views.get(memo_key) if constant else None
+    if known and time.monotonic() - known[2] < settings.CALLBACK_CACHE_SECONDS:
+        return known[0], known[1]
+    tree = json.loads(layout)
     values = initial_values(token)
-    return json.dumps(with_values(json.loads(layout), values)).encode() if values else layout
-
-
-@functools.lru_cache(maxsize=1024)
-def _constant_layout_from(ident: str, layout: bytes, token: str) -> bytes:
-    return _layout_from(ident, layout, token, constant=False)
+    if values:
+        with_values(tree, values)
+    answered = first_view.first_answers(
+        dashboard=dashboard,
+        app=app,
+        module=registry.catalogue().by_slug[ident].module,
+        layout=tree,
+        ask=lambda body: call_app(request, app, UPDATE, callback=body),
+    )
+    made = (json.dumps(tree).encode(), frozenset(answered))
+    if constant:
+        if len(_first_views) >= FIRST_VIEWS_KEPT:
+            _first_views.clear()
+        _first_views[memo_key] = (*made, time.monotonic())
+    return made
 
 
 # (slug, route) -> (status, headers, content) of answers that cannot change in this process.
@@ -217,12 +258,14 @@ def component_file(package_path: str) -> HttpResponse:
     (what dash-renderer asks for when it loads a chunk on demand); 404 if there is none."""
     package, _, fingerprinted = package_path.partition("/")
     path_in_package, has_fingerprint = check_fingerprint(fingerprinted)
-    found = bundles.package_file(package, path_in_package)
-    if not found:
+    if not bundles.package_file(package, path_in_package):
         return plain_text(404, "No such file.")
-    response = FileResponse(open(found, "rb"))  # noqa: SIM115 - FileResponse closes it
-    if has_fingerprint:
-        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    # To its static copy (compressed, cached for a year under its version), which every
+    # view of every dashboard shares, whatever address the renderer asked at.
+    response = HttpResponseRedirect(static(bundles.bundle_path(package, path_in_package)))
+    response["Cache-Control"] = (
+        "public, max-age=31536000, immutable" if has_fingerprint else "public, max-age=300"
+    )
     return response
 
 
