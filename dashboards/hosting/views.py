@@ -193,8 +193,10 @@ FIRST_VIEWS_KEPT = 1024
 def _first_view(
     request: HttpRequest, dashboard: Dashboard, app: dash.Dash, ident: str, layout: bytes, token: str
 ) -> tuple[bytes, frozenset[str]]:
-    """The layout of a view (the defaults for a bad token) with its first answers in it
-    (`first_view`), and the outputs of the callbacks so answered."""
+    """The layout of a view (the defaults for a bad token) and, when the app's layout does
+    not change, with its first answers in it (`first_view`): then also the outputs of
+    the callbacks so answered. (A layout made per request could differ between the
+    layout and the dependencies the browser asks for: its callbacks stay the browser's.)"""
     constant = (ident, "_dash-layout") in _constant_answers
     memo_key = (ident, token, answers.generation(ident))
     known = _first_views.get(memo_key) if constant else None
@@ -204,6 +206,8 @@ def _first_view(
     values = initial_values(token)
     if values:
         with_values(tree, values)
+    if not constant:
+        return json.dumps(tree).encode(), frozenset()
     answered = first_view.first_answers(
         dashboard=dashboard,
         app=app,
@@ -212,10 +216,9 @@ def _first_view(
         ask=lambda body: call_app(request, app, UPDATE, callback=body),
     )
     made = (json.dumps(tree).encode(), frozenset(answered))
-    if constant:
-        if len(_first_views) >= FIRST_VIEWS_KEPT:
-            _first_views.clear()
-        _first_views[memo_key] = (*made, time.monotonic())
+    if len(_first_views) >= FIRST_VIEWS_KEPT:
+        _first_views.clear()
+    _first_views[memo_key] = (*made, time.monotonic())
     return made
 
 
