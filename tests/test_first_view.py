@@ -32,6 +32,9 @@ def test_a_views_layout_holds_its_charts_and_the_browser_is_told_not_to_ask(sale
     assert [trace["name"] for trace in layout["prices.figure"]["data"]] == ["IBM", "MSFT"]
     assert [trace["name"] for trace in layout["changes.figure"]["data"]] == ["IBM", "MSFT"]
     assert not_asked(sales_client, url) == {STOCK_MAIN}
+    # The page has the browser fetch both with its first files.
+    page = sales_client.get(url).content.decode()
+    assert f'<link rel="preload" href="{url}_dash-layout" as="fetch" crossorigin>' in page
     # The app's own address (no view) is plain Dash's: everything is asked for.
     assert not_asked(sales_client, app_url("stocktoday")) == set()
 

@@ -11,12 +11,20 @@ from dashkit import look
 from tests.test_compat import alice, compat, prefix  # noqa: F401  (alice, compat: fixtures)
 
 PLOTLY_JS = f"/static/dash-bundles/plotly/{plotly.__version__}/package_data/plotly.min.js"
-FRAME = [
-    f'<link rel="preload" href="{PLOTLY_JS}" as="script">',
-    '<link rel="stylesheet" href="/static/portal/frame.css">',
-    '<script src="/static/portal/frame.js"></script>',
-    '<script src="/static/portal/plotly-defaults.js"></script>',
-]
+
+
+def frame(slug: str) -> str:
+    """What every hosted page starts with: what it will need fetched at once, then the frame."""
+    return "".join(
+        [
+            f'<link rel="preload" href="{PLOTLY_JS}" as="script">',
+            f'<link rel="preload" href="{prefix(slug)}_dash-layout" as="fetch" crossorigin>',
+            f'<link rel="preload" href="{prefix(slug)}_dash-dependencies" as="fetch" crossorigin>',
+            '<link rel="stylesheet" href="/static/portal/frame.css">',
+            '<script src="/static/portal/frame.js"></script>',
+            '<script src="/static/portal/plotly-defaults.js"></script>',
+        ]
+    )
 
 
 def head_of(page: str) -> str:
@@ -30,14 +38,14 @@ def templates_on(page: str):
 
 def test_a_kit_page_loads_the_frame_first_and_carries_both_chart_templates(client_for):
     page = client_for("stocktoday").get(prefix("stocktoday")).content.decode()
-    assert head_of(page).startswith("".join(FRAME))
+    assert head_of(page).startswith(frame("stocktoday"))
     assert re.search(r"<html data-dashkit\b", page)
     assert templates_on(page) == json.loads(json.dumps(look.chart_templates_json()))
 
 
 def test_a_dropped_in_apps_page_loads_the_frame_but_keeps_its_own_look(alice):  # noqa: F811
     page = alice.get(prefix("context")).content.decode()
-    assert head_of(page).startswith("".join(FRAME))
+    assert head_of(page).startswith(frame("context"))
     assert "data-dashkit" not in page
     assert templates_on(page) is None
 

@@ -201,8 +201,12 @@ def local_page(page: str, prefix: str) -> str:
         page,
         count=1,
     )
+    # The layout and the dependencies too: the renderer asks for them only once its
+    # scripts have run; by then they are here.
     frame = (
         f'<link rel="preload" href="{plotly_js}" as="script">'
+        f'<link rel="preload" href="{prefix}_dash-layout" as="fetch" crossorigin>'
+        f'<link rel="preload" href="{prefix}_dash-dependencies" as="fetch" crossorigin>'
         f'<link rel="stylesheet" href="{static("portal/frame.css")}">'
         f'<script src="{static("portal/frame.js")}"></script>'
         f'<script src="{static("portal/plotly-defaults.js")}"></script>'

@@ -17,6 +17,8 @@ def test_the_first_charts_are_drawn_without_asking_for_a_callback(visit, live_ca
     expect(frame.locator("html[data-frame=ready]")).to_have_count(1)
     updates = [url for url in visit.requested if "_dash-update-component" in url]
     assert updates == []
+    # The layout the page preloads is the one the renderer uses: asked for once.
+    assert len([url for url in visit.requested if url.endswith("_dash-layout")]) == 1
 
     frame.locator("#tickers").click()
     choose(frame, "AAPL")

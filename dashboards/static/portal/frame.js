@@ -157,7 +157,7 @@
     if (root.getAttribute("data-frame") !== "starting") return;
     calm = drawn() ? calm + 1 : 0;
     if (calm >= 2) ready();
-    else window.setTimeout(watch, 50);
+    else window.setTimeout(watch, 20);
   }
 
   function showSkeleton() {
