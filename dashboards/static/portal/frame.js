@@ -144,7 +144,11 @@
       var state = store.getState();
       if (state.appLifecycle !== "HYDRATED" || state.isLoading) return false;
     }
-    return !document.querySelector("._dash-loading-callback, .dash-graph--pending, [data-dash-is-loading='true']");
+    // A graph stays "pending" for a while after plotly.js has drawn it (js-plotly-plot):
+    // drawn is enough.
+    return !document.querySelector(
+      "._dash-loading-callback, .dash-graph--pending:not(.js-plotly-plot), [data-dash-is-loading='true']"
+    );
   }
 
   function ready() {
