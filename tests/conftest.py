@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -134,6 +140,44 @@ def _own_cache_keys():
     own = {name: {**conf, "KEY_PREFIX": f"test-{os.getpid()}"} for name, conf in settings.CACHES.items()}
     with override_settings(CACHES=own):
         yield
+
+
+@pytest.fixture(scope="session")
+def plain():
+    """Each compat app (tests/test_compat.py's APPS) served alone by plain Dash, in a process
+    of its own: name -> base URL. Once per run: the apps keep no state a request changes
+    (but a counter in a response header), and each start costs seconds."""
+    from tests.test_compat import APPS
+
+    servers, urls = [], {}
+    for name in APPS:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(settings.BASE_DIR / "tests" / "plain_dash.py"),
+                    f"tests.compat_apps.{name}",
+                    str(port),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        urls[name] = f"http://127.0.0.1:{port}/"
+    for url in urls.values():
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+    yield urls
+    for server in servers:
+        server.terminate()
+        server.wait()
 
 
 def catalogue_of(*dashboards):

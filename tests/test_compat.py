@@ -11,14 +11,9 @@ import copy
 import json
 import random
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -28,50 +23,11 @@ from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
 
-ROOT = Path(__file__).resolve().parent.parent
 APPS = ["context", "patterns", "clientside", "downloads", "libraries", "multipage"]
 
 
 def prefix(slug: str) -> str:
     return f"/django_plotly_dash/app/{slug}/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def plain():
-    """Each compat app served alone by plain Dash: name -> base URL."""
-    servers, urls = [], {}
-    for name in APPS:
-        port = free_port()
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    str(ROOT / "tests" / "plain_dash.py"),
-                    f"tests.compat_apps.{name}",
-                    str(port),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls[name] = f"http://127.0.0.1:{port}/"
-    for url in urls.values():
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-    yield urls
-    for server in servers:
-        server.terminate()
-        server.wait()
 
 
 def plain_request(url: str, body: dict | None = None) -> tuple[int, bytes]:

@@ -56,11 +56,17 @@ class Visit:
         return self.page.goto(self.base_url + path)
 
     def log_in(self, username: str, password: str = PASSWORD):
+        """Through the login form, as a person does (for the tests of that form)."""
         self.goto("/accounts/login/")
         self.page.fill("#id_username", username)
         self.page.fill("#id_password", password)
         self.page.click("button[type=submit]")
         self.page.wait_for_load_state()
+
+    def sign_in(self, username: str):
+        """Signed in as `username` without the login form: a session made as Django's test
+        client's force_login makes one, its cookie handed to this browser. Nothing is loaded."""
+        signed_in(self.page.context, self.base_url, username)
 
     def foreign_requests(self) -> list[str]:
         return [
@@ -69,6 +75,27 @@ class Visit:
             if urlsplit(url).scheme in {"http", "https", "ws", "wss"}
             and urlsplit(url).hostname not in LOCAL_HOSTS
         ]
+
+
+def signed_in(context, base_url: str, username: str) -> None:
+    """Give the browser context a session of `username` (made by Django's test client's
+    force_login, which sends the user_logged_in signal as a login does)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base_url,
+                "httpOnly": True,
+            }
+        ]
+    )
 
 
 @pytest.fixture

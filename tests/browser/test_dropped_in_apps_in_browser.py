@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.test_compat import add_compat_apps, plain  # noqa: F401  (plain: the plain Dash servers fixture)
+from tests.browser.conftest import signed_in
+from tests.test_compat import add_compat_apps
 
 pytestmark = pytest.mark.browser
 
@@ -123,7 +123,7 @@ def test_the_same_clicks_give_the_same_page_alone_and_in_the_portal(visit, brows
     expected = SCENARIOS[name](page)
     alone.close()
 
-    visit.log_in("alice")
+    visit.sign_in("alice")
     portal_problems = watch(visit.page)
     visit.goto(f"/dashboards/{name}/")
     got = SCENARIOS[name](visit.page.frame_locator("#dash-app"))
@@ -143,13 +143,9 @@ def test_an_app_taller_than_the_window_scrolls_inside_its_frame(
     browser, live_server, compat_live, width, height
 ):
     context = browser.new_context(viewport={"width": width, "height": height})
+    signed_in(context, live_server.url, "alice")
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
     page.goto(live_server.url + "/dashboards/tall/")
     frame = page.frame_locator("#dash-app")
     last = frame.locator("#line-60")

@@ -15,7 +15,7 @@ DEFAULT_QUERY = "?tickers=AAPL&start=2007-01-03&end=2016-02-29"
 
 
 def open_stock_today(visit, query: str = ""):
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/" + query)
     frame = visit.page.frame_locator("#dash-app")
     frame.locator("#prices .scatterlayer .trace").first.wait_for(state="attached")
@@ -102,7 +102,7 @@ def test_on_a_saved_report_the_address_stays_the_reports_until_the_filters_chang
         name="Last quarter",
         params={"tickers": ["IBM"], "start": "2015-12-02", "end": "2016-02-29"},
     )
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto(f"/reports/{report.pk}/")
     frame = visit.page.frame_locator("#dash-app")
     frame.locator("#summary-IBM").wait_for()

@@ -30,7 +30,7 @@ def held(monkeypatch, live_cast):
 
 
 def open_slow(visit):
-    visit.log_in("alice")
+    visit.sign_in("alice")
     visit.goto("/dashboards/slow/")
     return visit.page.frame_locator("#dash-app")
 
@@ -168,7 +168,7 @@ def test_the_chart_toolbar_shows_on_hover_only_clear_of_legend_and_title_without
 
 
 def test_a_catalogue_chart_follows_the_portals_theme_without_showing_the_other_one(visit, live_cast):
-    visit.log_in("alice")
+    visit.sign_in("alice")
     visit.goto("/dashboards/stocktoday/")
     frame = visit.page.frame_locator("#dash-app")
     frame.locator(READY).wait_for(state="attached")

@@ -21,7 +21,7 @@ def shown_slugs(page) -> list[str]:
 
 def test_search_as_you_type_forgives_a_typo_without_asking_the_server(visit, live_cast):
     page = visit.page
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/")
     expect(page.locator(SHOWN_CARDS)).to_have_count(5)
     asked = []
@@ -53,7 +53,7 @@ def test_search_as_you_type_forgives_a_typo_without_asking_the_server(visit, liv
 
 def test_a_search_in_the_address_is_narrowed_and_widened_as_you_type(visit, live_cast):
     page = visit.page
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/?q=stok")  # as the form without script, or a shared link, opens it
     expect(page.locator(SHOWN_CARDS)).to_have_count(1)
     page.locator("#gallery-q").fill("time series")
@@ -63,7 +63,7 @@ def test_a_search_in_the_address_is_narrowed_and_widened_as_you_type(visit, live
 
 def test_a_star_saves_without_a_reload_and_puts_the_dashboard_first(visit, live_cast):
     page = visit.page
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/")
     page.evaluate("window.notReloaded = true")
     star = page.locator("#card-timeseries .star")
@@ -103,7 +103,7 @@ def first_row_bottoms(page) -> dict:
 def test_the_first_row_of_cards_is_above_the_fold_at_1366_by_768(visit, live_cast):
     page = visit.page
     assert page.viewport_size == {"width": 1366, "height": 768}
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/")
     plain = first_row_bottoms(page)
     assert len(plain["bottoms"]) == 3
@@ -116,7 +116,7 @@ def test_the_first_row_of_cards_is_above_the_fold_at_1366_by_768(visit, live_cas
     audit_record(action=AuditEvent.Action.VIEW, user=admin, dashboard="timeseries")
     Dashboard.objects.filter(slug="publicapi").update(discoverable=True)
     page.context.clear_cookies()
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/")
     page.locator("#more-publicapi summary").click()
     page.locator("#more-publicapi textarea").fill("For the currency report")
@@ -128,7 +128,7 @@ def test_the_first_row_of_cards_is_above_the_fold_at_1366_by_768(visit, live_cas
     assert max(busy["bottoms"]) <= busy["inner"], busy
 
     page.context.clear_cookies()
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/")
     starred = first_row_bottoms(page)
     assert starred["shelf"] == "favourites" and len(starred["bottoms"]) == 3
@@ -137,7 +137,7 @@ def test_the_first_row_of_cards_is_above_the_fold_at_1366_by_768(visit, live_cas
 
 def test_the_whole_card_opens_its_dashboard_and_the_keyboard_reaches_each_link_and_star(visit, live_cast):
     page = visit.page
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/")
     box = page.locator("#card-funnel .card-desc").bounding_box()
     page.mouse.click(box["x"] + 20, box["y"] + 10)  # not the title: anywhere on the card
@@ -184,7 +184,7 @@ def test_asking_for_a_listed_dashboard_with_a_reason_on_a_phone(visit, live_cast
     Dashboard.objects.filter(slug__in=["stocktoday", "funnel"]).update(discoverable=True)
     page = visit.page
     page.set_viewport_size({"width": 390, "height": 844})
-    visit.log_in("viewer")
+    visit.sign_in("viewer")
     visit.goto("/")
     expect(page.locator("#more .card-item")).to_have_count(2)
     page.locator("#more-stocktoday summary").click()

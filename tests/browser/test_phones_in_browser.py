@@ -75,7 +75,7 @@ def test_no_page_scrolls_sideways_for_a_user(phone, live_cast):
         params={"tickers": ["AAPL", "IBM", "MSFT"]},
         visibility="private",
     )
-    phone.log_in("sales")
+    phone.sign_in("sales")
     for path in (
         "/",
         "/?q=stock",
@@ -109,14 +109,14 @@ def test_no_page_scrolls_sideways_for_a_user(phone, live_cast):
 
 
 def test_no_page_scrolls_sideways_for_a_user_without_dashboards(phone, live_cast):
-    phone.log_in("viewer")
+    phone.sign_in("viewer")
     check(phone, "/")
     check(phone, "/reports/")
     check(phone, "/dashboards/stocktoday/", status=403)  # the page asking for access
 
 
 def test_no_admin_page_scrolls_sideways(phone, live_cast):
-    phone.log_in("admin")
+    phone.sign_in("admin")
     check(phone, "/")
     check(phone, "/admin/")
     lists = sorted(
@@ -140,7 +140,7 @@ def test_no_admin_page_scrolls_sideways(phone, live_cast):
 
 def test_on_a_phone_the_dashboard_actions_fold_into_one_menu(phone, live_cast):
     page = phone.page
-    phone.log_in("sales")
+    phone.sign_in("sales")
     phone.goto("/dashboards/stocktoday/?tickers=AAPL")
     toggle = page.get_by_role("button", name="Actions")
     actions = ("#copy-link", "#export-csv", "#save-menu summary", "#reports-menu summary")
@@ -171,7 +171,7 @@ def test_on_a_phone_the_dashboard_actions_fold_into_one_menu(phone, live_cast):
 
 def test_on_a_wide_screen_the_dashboard_actions_stay_in_the_toolbar(visit, live_cast):
     page = visit.page
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/")
     expect(page.get_by_role("button", name="Actions")).to_be_hidden()
     for action in ("#copy-link", "#export-csv", "#save-menu summary", "#reports-menu summary"):

@@ -20,7 +20,7 @@ def test_copy_link_on_a_report_copies_the_report_then_the_changed_view(visit, li
     )
     page = visit.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=visit.base_url)
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto(f"/reports/{report.pk}/")
     frame = page.frame_locator("#dash-app")
     frame.locator("#summary-MSFT").wait_for()

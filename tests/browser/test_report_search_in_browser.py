@@ -16,7 +16,7 @@ def test_typing_in_the_reports_menu_finds_a_report_beyond_the_first_ten(visit, l
     )
     Report.objects.filter(name="Weekly 00").update(name="Quarterly IBM")
     page = visit.page
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/")
     page.locator("#reports-menu summary").click()
     items = page.locator("#reports-menu .report-item")

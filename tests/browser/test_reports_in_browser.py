@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_cast, tmp_path):
     page = visit.page
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/")
     frame = page.frame_locator("#dash-app")
     frame.locator("#prices .scatterlayer .trace").first.wait_for(state="attached")

@@ -46,7 +46,7 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
 
 
 def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_cast):
-    visit.log_in("sales")
+    visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/")
     frame = visit.page.frame_locator("#dash-app")
     traces(frame, "prices").first.wait_for(state="attached")
@@ -64,7 +64,7 @@ def test_the_dashboard_fills_the_window_without_nested_scrollbars(visit, live_ca
 
 
 def test_marketing_neither_sees_nor_opens_stock_today(visit, live_cast):
-    visit.log_in("marketing")
+    visit.sign_in("marketing")
     visit.goto("/")
     assert "Stock Today" not in visit.page.content()
     response = visit.goto("/dashboards/stocktoday/")

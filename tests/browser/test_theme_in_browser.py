@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.browser.conftest import signed_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -22,7 +24,8 @@ def stored_theme(username: str) -> str:
 def test_switching_the_theme_changes_the_page_at_once_and_after_a_reload(visit, live_cast):
     page = visit.page
     page.emulate_media(color_scheme="light")
-    visit.log_in("sales")
+    visit.sign_in("sales")
+    visit.goto("/")
     html = page.locator("html")
     expect(html).to_have_attribute("data-theme", "light")  # the device's, until the user chooses
 
@@ -52,7 +55,8 @@ def test_same_as_my_device_follows_the_device_as_it_changes(visit, live_cast):
     user.save()
     page = visit.page
     page.emulate_media(color_scheme="light")
-    visit.log_in("sales")
+    visit.sign_in("sales")
+    visit.goto("/")
     html = page.locator("html")
     expect(html).to_have_attribute("data-theme", "dark")
 
@@ -81,11 +85,8 @@ def test_the_login_page_follows_the_device(visit, live_cast):
 
 def test_without_scripts_the_menu_still_saves_the_theme(browser, live_server, live_cast):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, java_script_enabled=False)
+    signed_in(context, live_server.url, "sales")
     page = context.new_page()
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", "sales")
-    page.fill("#id_password", "correct-horse-battery-staple")
-    page.click("button[type=submit]")
     page.goto(live_server.url + "/reports/")
 
     page.locator("#account-menu summary").click()
@@ -103,7 +104,7 @@ def test_the_admin_follows_the_stored_theme_and_its_button_changes_it(visit, liv
     admin.save()
     page = visit.page
     page.emulate_media(color_scheme="light")
-    visit.log_in("admin")
+    visit.sign_in("admin")
     visit.goto("/admin/")
     html = page.locator("html")
     expect(html).to_have_attribute("data-theme", "dark")
