@@ -38,7 +38,7 @@ Ask = Callable[[bytes], HttpResponse]
 def first_answers(*, dashboard: Dashboard, app: dash.Dash, module: str, layout: dict, ask: Ask) -> set[str]:
     """Put into `layout` (in place) the first answers of the callbacks that may be shared;
     return their output keys. `ask(body)` answers a callback request as the app would."""
-    props = _props_by_id(layout)
+    props = props_by_id(layout)
     changed: set[str] = set()
     answered: set[str] = set()
     for dependency in _in_order(app):
@@ -133,7 +133,9 @@ def _plain_update(content: bytes) -> dict[str, dict] | None:
     return update if all(isinstance(v, dict) for v in update.values()) else None
 
 
-def _props_by_id(tree) -> dict[str, dict]:
+def props_by_id(tree) -> dict[str, dict]:
+    """The props of every component of a `_dash-layout` tree with a plain id, by id (the
+    tree's own dicts: changing them changes the tree)."""
     found, stack = {}, [tree]
     while stack:
         node = stack.pop()

@@ -274,18 +274,9 @@ def component_file(package_path: str) -> HttpResponse:
 
 def with_values(tree, values: dict[str, dict]):
     """A `_dash-layout` tree with the props in `values` ({id: {prop: value}}) replaced."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            props = node.get("props")
-            if isinstance(props, dict):
-                node_id = props.get("id")
-                if isinstance(node_id, str) and node_id in values:
-                    props.update(values[node_id])
-                stack.extend(v for v in props.values() if isinstance(v, (list, dict)))
+    for component_id, props in first_view.props_by_id(tree).items():
+        if component_id in values:
+            props.update(values[component_id])
     return tree
 
 
