@@ -9,7 +9,7 @@ from collections import Counter
 from django.core.checks import Error, Warning, register
 
 from dashboards import registry
-from dashboards.hosting.bundles import remote_resources
+from dashboards.hosting.bundles import full_plotly_js, remote_resources
 from dashboards.hosting.loader import Hosted
 from dashkit.spec import component_ids
 
@@ -48,6 +48,16 @@ def check_dashboards(entries: list[Hosted]) -> list[Error | Warning]:
                         id="dashboards.E003",
                     )
                 )
+        unknown = sorted(set(dashboard.traces) - full_plotly_js().traces)
+        if unknown:
+            messages.append(
+                Error(
+                    f"Dashboard {dashboard.slug!r} declares trace types plotly.js does not have: "
+                    f"{', '.join(unknown)}.",
+                    id="dashboards.E005",
+                    hint="Name them as a figure's traces do (`type`), or leave `traces` empty.",
+                )
+            )
         for url in remote_resources(entry.app):
             messages.append(
                 Warning(

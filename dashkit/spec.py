@@ -160,6 +160,8 @@ class Portal:
     # Off for an app dropped in as it is: only its author knows that its callbacks
     # answer from their inputs alone (not from the time, a cookie or a global).
     cache_answers: bool = False
+    # The plotly.js trace types of every figure the app draws, as in `Dashboard`.
+    traces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,6 +189,11 @@ class Dashboard:
     # The portal may share a callback's answer with everyone who sends the same
     # inputs (`dashkit.cacheable` / `dashkit.not_cacheable` decide per callback).
     cache_answers: bool = True
+    # The plotly.js trace types ("scatter", "bar", ...) of every figure the dashboard
+    # draws: the portal then loads a plotly.js with just those, much quicker to start
+    # than the full one. Empty: any trace type (the full plotly.js). A trace type
+    # left out is not drawn in the portal, so declare all or none.
+    traces: tuple[str, ...] = ()
 
     @property
     def has_params(self) -> bool:

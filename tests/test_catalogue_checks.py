@@ -41,6 +41,12 @@ def test_it_reports_a_parameter_without_an_input_component():
     assert "'sectors'" in messages[0].msg
 
 
+def test_it_reports_a_trace_type_plotly_js_does_not_have():
+    messages = check_dashboards([stock(traces=("scatter", "scater"))])
+    assert ids(messages) == ["dashboards.E005"]
+    assert messages[0].msg == "Dashboard 'stocktoday' declares trace types plotly.js does not have: scater."
+
+
 def test_discovery_finds_every_module_of_the_catalogue():
     catalogue = discover(["dashboards.catalogue"])
     assert "stocktoday" in catalogue.by_slug

@@ -6,18 +6,24 @@ import json
 import re
 
 import plotly
+import pytest
 
+from dashboards import registry
+from dashboards.hosting import bundles
 from dashkit import look
+from tests.dash_requests import layout_values, portal_callback, server_callbacks
 from tests.test_compat import alice, compat, prefix  # noqa: F401  (alice, compat: fixtures)
 
 PLOTLY_JS = f"/static/dash-bundles/plotly/{plotly.__version__}/package_data/plotly.min.js"
+# plotly.js's own bundle of scatter, bar and pie only, of the version the plotly package ships.
+BASIC_PLOTLY_JS = "/static/vendor/plotly.js-4.1.1/plotly-basic.min.js"
 
 
-def frame(slug: str) -> str:
+def frame(slug: str, plotly_js: str = PLOTLY_JS) -> str:
     """What every hosted page starts with: what it will need fetched at once, then the frame."""
     return "".join(
         [
-            f'<link rel="preload" href="{PLOTLY_JS}" as="script">',
+            f'<link rel="preload" href="{plotly_js}" as="script">',
             f'<link rel="preload" href="{prefix(slug)}_dash-layout" as="fetch" crossorigin>',
             f'<link rel="preload" href="{prefix(slug)}_dash-dependencies" as="fetch" crossorigin>',
             '<link rel="stylesheet" href="/static/portal/frame.css">',
@@ -38,7 +44,7 @@ def templates_on(page: str):
 
 def test_a_kit_page_loads_the_frame_first_and_carries_both_chart_templates(client_for):
     page = client_for("stocktoday").get(prefix("stocktoday")).content.decode()
-    assert head_of(page).startswith(frame("stocktoday"))
+    assert head_of(page).startswith(frame("stocktoday", BASIC_PLOTLY_JS))
     assert re.search(r"<html data-dashkit\b", page)
     assert templates_on(page) == json.loads(json.dumps(look.chart_templates_json()))
 
@@ -50,20 +56,70 @@ def test_a_dropped_in_apps_page_loads_the_frame_but_keeps_its_own_look(alice):  
     assert templates_on(page) is None
 
 
+def page_config(page: str) -> dict:
+    return json.loads(re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)[1])
+
+
 def test_plotly_js_comes_from_its_static_address_whatever_the_view(client_for):
-    client = client_for("stocktoday")
-    page = client.get(prefix("stocktoday")).content.decode()
-    config = json.loads(
-        re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page)[1]
-    )
-    assert (config["serve_locally"], config["plotlyjs_url"]) == (False, PLOTLY_JS)
+    client = client_for("funnel")  # its funnel chart needs the full plotly.js
+    page = client.get(prefix("funnel")).content.decode()
+    assert (page_config(page)["serve_locally"], page_config(page)["plotlyjs_url"]) == (False, PLOTLY_JS)
     # What the renderer asks for below a view's address goes to the one static copy.
     for below in ("", "initial/some~view/"):
         response = client.get(
-            prefix("stocktoday") + below + "_dash-component-suites/plotly/package_data/plotly.min.js"
+            prefix("funnel") + below + "_dash-component-suites/plotly/package_data/plotly.min.js"
         )
         assert (response.status_code, response["Location"]) == (302, PLOTLY_JS)
     assert client.get(PLOTLY_JS).status_code == 200
+
+
+def test_a_dashboard_that_declares_its_trace_types_gets_the_smallest_plotly_js_that_draws_them(client_for):
+    client = client_for("stocktoday")  # traces=("scatter",)
+    assert page_config(client.get(prefix("stocktoday")).content.decode())["plotlyjs_url"] == BASIC_PLOTLY_JS
+    assert client.get(BASIC_PLOTLY_JS).status_code == 200
+
+    def chosen(*traces: str) -> str:
+        return "/static/" + bundles.plotly_js(frozenset(traces)).static_path
+
+    assert chosen("scatter", "bar") == BASIC_PLOTLY_JS
+    assert chosen("scatter", "heatmap") == "/static/vendor/plotly.js-4.1.1/plotly-cartesian.min.js"
+    # None declared, or one that no partial bundle has: the full plotly.js.
+    assert chosen() == chosen("scatter", "scattergeo") == PLOTLY_JS
+
+
+def test_a_partial_bundle_of_another_plotly_js_version_is_never_used(tmp_path, monkeypatch):
+    newer = tmp_path / "plotly.js-9.0.0" / "plotly-basic.min.js"
+    newer.parent.mkdir()
+    newer.write_text('/**\n* plotly.js (basic - minified) v9.0.0\n*/\n{moduleType:"trace",name:"scatter"}')
+    monkeypatch.setattr(bundles, "VENDOR", tmp_path)
+    bundles.plotly_js.cache_clear()
+    try:
+        assert "/static/" + bundles.plotly_js(frozenset({"scatter"})).static_path == PLOTLY_JS
+    finally:
+        bundles.plotly_js.cache_clear()
+
+
+@pytest.mark.parametrize("slug", [d.slug for d in registry.all_dashboards()])
+def test_every_chart_of_a_catalogue_dashboard_is_of_a_trace_type_it_declares(client_for, slug):
+    client = client_for(slug)
+    declared = set(registry.get(slug).traces)
+    figures = [
+        value
+        for value in layout_values(json.loads(client.get(prefix(slug) + "_dash-layout").content)).values()
+        if isinstance(value, dict) and "data" in value
+    ]
+    for dependency in server_callbacks(json.loads(client.get(prefix(slug) + "_dash-dependencies").content)):
+        answer = portal_callback(client, slug, output=dependency["output"])
+        figures += [
+            value
+            for props in answer.values()
+            for value in props.values()
+            if isinstance(value, dict) and "data" in value
+        ]
+    assert figures, "no chart to look at"
+    drawn = {trace.get("type", "scatter") for figure in figures for trace in figure["data"]}
+    assert drawn <= declared
+    assert drawn <= bundles.plotly_js(frozenset(declared)).traces
 
 
 def test_the_light_and_dark_chart_templates_set_the_same_colours_differently():

@@ -566,6 +566,7 @@ dashboard = Dashboard(
         "How many visitors and days a test needs",
     ),
     tags=("a/b test", "experiments", "statistics"),
+    traces=("scatter",),
     params=PARAMS,
     data=data,
     layout=layout,

@@ -412,6 +412,7 @@ dashboard = Dashboard(
         "Compare two segments side by side",
     ),
     tags=("funnel", "conversion", "marketing"),
+    traces=("funnel",),
     params=(
         Choice(name="channel", label="A: channel", choices=CHANNEL_CHOICES, default=ALL),
         Choice(name="country", label="A: country", choices=COUNTRY_CHOICES, default=ALL),

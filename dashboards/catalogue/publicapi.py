@@ -222,6 +222,7 @@ dashboard = Dashboard(
         "Keeps working when the API is down",
     ),
     tags=("currencies", "public API", "time series"),
+    traces=("scatter",),
     params=(
         Choice(name="base", label="Base", choices=BASES, default="EUR"),
         MultiChoice(

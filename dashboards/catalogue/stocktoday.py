@@ -148,6 +148,7 @@ dashboard = Dashboard(
     category="Finance",
     features=("Compare up to five tickers", "Pick any date range", "Price and daily change charts"),
     tags=("stocks", "time series"),
+    traces=("scatter",),
     params=(
         MultiChoice(name="tickers", label="Tickers", choices=TICKERS, default=["AAPL"]),
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),

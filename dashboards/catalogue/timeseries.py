@@ -352,6 +352,7 @@ dashboard = Dashboard(
     category="Operations",
     features=("Day, week or month", "Unusual values flagged", "Live points without reload"),
     tags=("time series", "anomalies", "live"),
+    traces=("scatter",),
     live=True,
     staff_note=(
         "New points reach open pages live. Publish one on the server with "

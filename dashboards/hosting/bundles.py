@@ -12,12 +12,14 @@ page. A hosted app's page names only the libraries its own module uses.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
 import re
 import sys
 import types
+from dataclasses import dataclass
 from pathlib import Path
 
 import dash
@@ -178,11 +180,55 @@ def localise_external_resources(app: dash.Dash) -> None:
         app.config[name] = [localised(r) for r in app.config[name]]
 
 
+# plotly.js as the `plotly` package ships it: every trace type, 4.8 MB to compile on
+# every first visit. plotly.js's own partial bundles (npm `plotly.js-<name>-dist-min`)
+# carry a few trace types each: a dashboard that declares its trace types
+# (`dashkit.Dashboard(traces=...)`) gets the smallest one that has them all.
+FULL_PLOTLY_JS = "package_data/plotly.min.js"
+
+
+@dataclass(frozen=True)
+class PlotlyBundle:
+    static_path: str
+    version: str
+    traces: frozenset[str]
+    size: int
+
+
+def _read_bundle(path: Path, static_path: str) -> PlotlyBundle:
+    text = path.read_text(encoding="utf-8")
+    version = re.search(r"plotly\.js.*? v(\d+\.\d+\.\d+)", text[:200])
+    return PlotlyBundle(
+        static_path=static_path,
+        version=version[1] if version else "",
+        traces=frozenset(re.findall(r'moduleType:"trace",name:"(\w+)"', text)),
+        size=path.stat().st_size,
+    )
+
+
+@functools.cache
+def full_plotly_js() -> PlotlyBundle:
+    return _read_bundle(Path(package_file("plotly", FULL_PLOTLY_JS)), bundle_path("plotly", FULL_PLOTLY_JS))
+
+
+@functools.cache
+def plotly_js(traces: frozenset[str]) -> PlotlyBundle:
+    """The smallest plotly.js of the installed version that draws these trace types;
+    the full one when none is declared or no partial bundle has them all."""
+    full = full_plotly_js()
+    partial = [
+        _read_bundle(path, str(path.relative_to(VENDOR.parent)))
+        for path in sorted(VENDOR.glob("plotly.js-*/plotly-*.min.js"))
+    ]
+    fitting = [b for b in partial if b.version == full.version and traces and traces <= b.traces]
+    return min(fitting, key=lambda b: b.size, default=full)
+
+
 # A page styled with the dashboard kit names this class in its styles (`spec.INDEX_STRING`).
 KIT_STYLES = ".de-root"
 
 
-def local_page(page: str, prefix: str) -> str:
+def local_page(page: str, prefix: str, *, traces: frozenset[str] = frozenset()) -> str:
     """A hosted app's page naming only this site: bundles as static files, files on
     other hosts left out (the system check names them), and the portal's frame
     loaded before anything else: loading, busy and error states, the chart toolbar
@@ -190,21 +236,22 @@ def local_page(page: str, prefix: str) -> str:
 
     A page styled with the kit also follows the theme in its own colours: it is
     marked `data-dashkit` and carries the kit's chart template of each theme.
-    Other apps keep their own look."""
+    Other apps keep their own look. plotly.js is the smallest bundle that draws
+    `traces`, the chart types the dashboard declares (`plotly_js`)."""
     page = direct_bundle_urls(page, prefix)
     # plotly.js (the largest file) from its static address, cached for a year, and asked
     # for with the page's first files rather than once the first chart is rendered.
-    plotly_js = static(bundle_path("plotly", "package_data/plotly.min.js"))
+    plotly = static(plotly_js(traces).static_path)
     page = re.sub(
         r'"serve_locally":\s*true',
-        f'"serve_locally": false, "plotlyjs_url": {json.dumps(plotly_js)}',
+        f'"serve_locally": false, "plotlyjs_url": {json.dumps(plotly)}',
         page,
         count=1,
     )
     # The layout and the dependencies too: the renderer asks for them only once its
     # scripts have run; by then they are here.
     frame = (
-        f'<link rel="preload" href="{plotly_js}" as="script">'
+        f'<link rel="preload" href="{plotly}" as="script">'
         f'<link rel="preload" href="{prefix}_dash-layout" as="fetch" crossorigin>'
         f'<link rel="preload" href="{prefix}_dash-dependencies" as="fetch" crossorigin>'
         f'<link rel="stylesheet" href="{static("portal/frame.css")}">'

@@ -193,6 +193,7 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         live=portal.live,
         staff_note=portal.staff_note,
         cache_answers=portal.cache_answers,
+        traces=portal.traces,
     )
 
 

@@ -238,7 +238,10 @@ def app_answer(request: HttpRequest, app: dash.Dash, slug: str, rest: str) -> Ht
         return response
     response = call_app(request, app, rest)
     if rest == "" and response.status_code == 200:
-        response.content = bundles.local_page(response.content.decode(), app_prefix(slug)).encode()
+        traces = frozenset(registry.get(slug).traces)
+        response.content = bundles.local_page(
+            response.content.decode(), app_prefix(slug), traces=traces
+        ).encode()
     if response.status_code == 200 and not response.cookies and _is_constant(app, rest):
         _constant_answers[(slug, rest)] = (200, list(response.items()), response.content)
     return response

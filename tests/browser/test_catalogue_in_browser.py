@@ -11,6 +11,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from dashboards import registry
+from dashboards.hosting import bundles
 from dashboards.live import live_point_publish
 from tests.browser.conftest import Visit
 
@@ -42,6 +43,9 @@ def test_each_dashboard_opens_with_its_charts_drawn(visit, live_cast, slug):
         app.wait_for_function(f"n => ({DRAWN}) >= n", arg=graphs, timeout=20_000)
     assert charts_drawn(frame) == graphs >= 1
     assert frame.locator(".de-error").inner_text() == ""
+    # Drawn by the plotly.js of just the trace types the dashboard declares, when one has them.
+    loaded = set(app.evaluate("() => Object.keys(Plotly.PlotSchema.get().traces)"))
+    assert loaded == bundles.plotly_js(frozenset(registry.get(slug).traces)).traces
     # No Content-Security-Policy violation, no failed script. (The live feed's websocket
     # has no route in this WSGI test server; test_a_published_point_appears_in_the_open_page_without_reload covers it.)
     assert [e for e in visit.console_errors if "WebSocket connection" not in e] == []
