@@ -72,6 +72,15 @@ def viewable_slugs(user: User) -> frozenset[str]:
     return slugs
 
 
+def decided_slugs(user: User, *, version: int) -> frozenset[str] | None:
+    """What this process decided for this user at this access version, if it has:
+    kept on the user, so that `can_view` does not read the version again."""
+    slugs = _decisions.get(f"access:{version}:{user.pk}")
+    if slugs is not None:
+        user._viewable_slugs = slugs
+    return slugs
+
+
 def can_view(*, user: User, dashboard: spec.Dashboard) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False

@@ -46,6 +46,11 @@ CALLBACK_ANSWERS = Counter(
     "Answers of shareable callbacks, by dashboard: computed, or shared from the cache.",
     ["dashboard", "result"],
 )
+KNOWN_ANSWERS = Counter(
+    "dashengine_known_answers_total",
+    "App pages, layouts and dependencies given again before Django (dashboards/hosting/known.py), by dashboard.",
+    ["dashboard"],
+)
 EXPORTS = Counter("dashengine_csv_exports_total", "CSV exports, by dashboard.", ["dashboard"])
 LIVE_FEEDS = Gauge(
     "dashengine_live_websockets",

@@ -73,7 +73,7 @@ def cache_key(*, dashboard: Dashboard, app: dash.Dash, module: str, output: str,
 
 def generation(slug: str) -> int:
     """How many times this dashboard's answers were forgotten (its data changed)."""
-    return cache.get(_generation_key(slug), 0)
+    return cache.get(generation_key(slug), 0)
 
 
 def answer_get(key: str) -> HttpResponse | None:
@@ -91,7 +91,7 @@ def answer_keep(key: str, response: HttpResponse) -> None:
 
 def answers_forget(*, dashboard: str) -> None:
     """Every kept answer of this dashboard is stale (its data changed): the next ask computes."""
-    key = _generation_key(dashboard)
+    key = generation_key(dashboard)
     cache.add(key, 0, timeout=None)
     try:
         cache.incr(key)
@@ -99,7 +99,7 @@ def answers_forget(*, dashboard: str) -> None:
         cache.set(key, 1, timeout=None)
 
 
-def _generation_key(slug: str) -> str:
+def generation_key(slug: str) -> str:
     return f"answers:generation:{slug}"
 
 

@@ -31,7 +31,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from dashboards import registry
-from dashboards.hosting import answers, bundles, first_view
+from dashboards.hosting import answers, bundles, first_view, known
 from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
@@ -145,6 +145,10 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
     if kept_as:
         metrics.CALLBACK_ANSWERS.labels(dashboard=ident, result="computed").inc()
         answers.answer_keep(kept_as, response)
+    if rest not in ("", "_dash-layout", "_dash-dependencies"):
+        return response
+    # Read before a view's first answers are made: a newer one can only make them miss.
+    generation = answers.generation(ident)
     if rest == "" and cache_id and response.status_code == 200:
         # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
         page, prefix = response.content.decode(), app_prefix(ident)
@@ -155,7 +159,7 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
         response.content = page.encode()
     elif rest in ("_dash-layout", "_dash-dependencies") and cache_id and response.status_code == 200:
         layout = response if rest == "_dash-layout" else app_answer(request, app, ident, "_dash-layout")
-        content, answered = _first_view(request, dashboard, app, ident, layout.content, cache_id)
+        content, answered = _first_view(request, dashboard, app, ident, layout.content, cache_id, generation)
         if rest == "_dash-layout":
             response.content = content
         elif answered:
@@ -165,6 +169,8 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
                 if dependency["output"] in answered:
                     dependency["prevent_initial_call"] = True
             response.content = json.dumps(dependencies)
+    if (ident, rest) in _constant_answers:  # then a view's answers are everyone's too (`_first_view`)
+        known.mark(response, slug=ident, generation=generation)
     return response
 
 
@@ -191,14 +197,20 @@ FIRST_VIEWS_KEPT = 1024
 
 
 def _first_view(
-    request: HttpRequest, dashboard: Dashboard, app: dash.Dash, ident: str, layout: bytes, token: str
+    request: HttpRequest,
+    dashboard: Dashboard,
+    app: dash.Dash,
+    ident: str,
+    layout: bytes,
+    token: str,
+    generation: int,
 ) -> tuple[bytes, frozenset[str]]:
     """The layout of a view (the defaults for a bad token) and, when the app's layout does
     not change, with its first answers in it (`first_view`): then also the outputs of
     the callbacks so answered. (A layout made per request could differ between the
     layout and the dependencies the browser asks for: its callbacks stay the browser's.)"""
     constant = (ident, "_dash-layout") in _constant_answers
-    memo_key = (ident, token, answers.generation(ident))
+    memo_key = (ident, token, generation)
     known = _first_views.get(memo_key) if constant else None
     if known and time.monotonic() - known[2] < settings.CALLBACK_CACHE_SECONDS:
         return known[0], known[1]
