@@ -11,6 +11,10 @@ loop in 8 KB pieces, one thread hop each (measured: 220 requests/s against
 2,000 under gunicorn's own WSGI workers). `StaticFiles` answers them on the
 event loop from WhiteNoise's index, with WhiteNoise's headers (immutable
 caching for the versioned bundles, ETags, 304s, ranges).
+
+Neither do a dashboard's page, layout and dependencies once Django has given
+them, when Redis is set: `KnownAnswers` gives Django's answer again to whom
+Django would give it (dashboards/hosting/known.py).
 """
 
 import os
