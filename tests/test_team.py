@@ -41,6 +41,7 @@ from tests.test_asgi import run_async
 
 pytestmark = ONCE_WITH_SERVICES
 SERVER = "postgres://postgres@127.0.0.1:5432"
+METRICS_TOKEN = "team-test-metrics-token"
 
 
 class Team:
@@ -68,7 +69,9 @@ def team():
     own_redis = OwnRedis(Path(tempfile.mkdtemp(prefix="dashengine-redis-")))
     own_redis.start()
     try:
-        env = prepared(site_env(database_url=f"{SERVER}/{name}", redis_url=own_redis.url))
+        env = prepared(
+            site_env(database_url=f"{SERVER}/{name}", redis_url=own_redis.url, METRICS_TOKEN=METRICS_TOKEN)
+        )
         with ExitStack() as stack:
             a = stack.enter_context(site(env))
             b = stack.enter_context(site(env))
@@ -104,21 +107,31 @@ def test_a_report_saved_on_one_instance_is_listed_on_the_other(team):
 
 def test_a_revoked_grant_is_refused_on_both_instances_at_the_next_request(team):
     browser = signed_in(team.a.base, "marketing")
-    funnel = "/dashboards/funnel/"
-    assert [
-        browser.get(base + funnel, timeout=TIMEOUT).status_code for base in (team.a.base, team.b.base)
-    ] == [
-        200,
-        200,
-    ]
+    # The page, and the Dash answers that each instance gives again before Django.
+    paths = ["/dashboards/funnel/"] + [
+        f"/django_plotly_dash/app/funnel/{r}" for r in ("", "_dash-layout")
+    ] * 3
+
+    def statuses() -> list[int]:
+        return [
+            browser.get(base + path, timeout=TIMEOUT).status_code
+            for base in (team.a.base, team.b.base)
+            for path in paths
+        ]
+
+    assert statuses() == [200] * 14
+    for base in (team.a.base, team.b.base):  # each gave Dash answers again before Django
+        metrics = requests.get(
+            f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=TIMEOUT
+        )
+        given = re.search(r'dashengine_known_answers_total\{dashboard="funnel"\} (\S+)', metrics.text)
+        assert given and float(given[1]) >= 2  # of 3 pages and 3 layouts over 2 workers, at least
     team.manage("grant_dashboard", "funnel", "--group", "Marketing", "--revoke")
     try:
-        statuses = [
-            browser.get(base + funnel, timeout=TIMEOUT).status_code for base in (team.a.base, team.b.base)
-        ]
+        refused = statuses()
     finally:
         team.manage("grant_dashboard", "funnel", "--group", "Marketing")
-    assert statuses == [403, 403]
+    assert refused == [403] * 14
 
 
 def test_a_live_feed_on_one_instance_idle_12_s_then_gets_a_point_published_elsewhere(team):
