@@ -38,6 +38,7 @@ def pytest_sessionstart(session):
 def required_services(django_db_setup, django_db_blocker):
     """With REQUIRE_SERVICES=1 (CI), a missing PostgreSQL or Redis is a failure."""
     if os.environ.get("REQUIRE_SERVICES") != "1":
+        yield
         return
     with django_db_blocker.unblock():
         assert connection.vendor == "postgresql", f"expected PostgreSQL, got {connection.vendor}"
@@ -46,6 +47,14 @@ def required_services(django_db_setup, django_db_blocker):
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache"), "expected the Redis cache"
     cache.set("ci-probe", "ok", 5)
     assert cache.get("ci-probe") == "ok", "Redis did not answer"
+    yield
+    # Threads of live servers and of the ASGI bridge keep their own connections to the
+    # test database; PostgreSQL would refuse to drop it while they are open.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -141,21 +141,16 @@ async def replay(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes] | 
     """Django's kept answer to this GET, if Django would give it to this user now; else None."""
     if scope["method"] != "GET" or scope["query_string"] or not _known:
         return None
-    headers = {}
+    headers = {b"host": [], b"x-forwarded-proto": [], b"cookie": []}
     for name, value in scope["headers"]:
-        headers[name] = (
-            value.decode("latin-1") if name not in headers else headers[name] + "; " + value.decode("latin-1")
-        )
-    where = (
-        scope.get("scheme", "http"),
-        headers.get(b"x-forwarded-proto", ""),
-        headers.get(b"host", ""),
-        scope["path"],
-    )
-    known = _known.get(where)
+        if name in headers:
+            headers[name].append(value.decode("latin-1"))
+    # Two Host headers never equal a kept one; cookies may come in several headers.
+    where = (scope.get("scheme", "http"), ",".join(headers[b"x-forwarded-proto"]), ",".join(headers[b"host"]))
+    known = _known.get((*where, scope["path"]))
     if known is None or time.monotonic() - known.made > settings.CALLBACK_CACHE_SECONDS:
         return None
-    cookies = parse_cookie(headers.get(b"cookie", ""))
+    cookies = parse_cookie("; ".join(headers[b"cookie"]))
     session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
     csrf_cookie = cookies.get(settings.CSRF_COOKIE_NAME, "")
     if len(session_key) < 8 or (known.renews_csrf_cookie and not CSRF_SECRET.fullmatch(csrf_cookie)):
@@ -172,17 +167,22 @@ async def replay(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes] | 
     if generation != known.generation:
         return None
     dashboard = registry.get(known.slug)
-    if dashboard is None or not user.is_superuser and access.decided_slugs(user, version=version) is None:
+    if dashboard is None or (not user.is_superuser and access.decided_slugs(user, version=version) is None):
         return None
     if not access.can_view(user=user, dashboard=dashboard):
         return None  # Django's answer: a 403
     metrics.KNOWN_ANSWERS.labels(dashboard=known.slug).inc()
-    if not known.renews_csrf_cookie:
-        return 200, known.headers, known.body
+    if known.renews_csrf_cookie:
+        return 200, [*known.headers, (b"set-cookie", _csrf_cookie(csrf_cookie))], known.body
+    return 200, known.headers, known.body
+
+
+def _csrf_cookie(secret: str) -> bytes:
+    """The cookie Django's CSRF middleware sends to renew this one."""
     renewed = HttpResponse()
     renewed.set_cookie(
         settings.CSRF_COOKIE_NAME,
-        csrf_cookie,
+        secret,
         max_age=settings.CSRF_COOKIE_AGE,
         domain=settings.CSRF_COOKIE_DOMAIN,
         path=settings.CSRF_COOKIE_PATH,
@@ -190,8 +190,7 @@ async def replay(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes] | 
         httponly=settings.CSRF_COOKIE_HTTPONLY,
         samesite=settings.CSRF_COOKIE_SAMESITE,
     )
-    cookie = renewed.cookies[settings.CSRF_COOKIE_NAME].OutputString().encode("latin-1")
-    return 200, [*known.headers, (b"set-cookie", cookie)], known.body
+    return renewed.cookies[settings.CSRF_COOKIE_NAME].OutputString().encode("latin-1")
 
 
 async def _signed_in(session_key: str, slug: str):
@@ -217,15 +216,15 @@ async def _signed_in(session_key: str, slug: str):
                 _session_users.clear()
             _session_users[session_key] = user_id
             values = [*values[:3], await _client().get(shared.make_key(user_cache_key(user_id)))]
-    except (redis.RedisError, OSError):
+        user, version, generation = (_decode(shared, values[i]) for i in (3, 1, 2))
+    except Exception:  # noqa: BLE001 - Redis down or slow, an entry that does not decode: Django decides
         return None
-    user, version = _decode(shared, values[3]), _decode(shared, values[1])
     if user is None or version is None or str(user.pk) != user_id or not user.is_active:
         return None
     session_hash = session.get(HASH_SESSION_KEY) or ""
     if not constant_time_compare(session_hash, user.get_session_auth_hash()):
         return None  # Django may sign the session out, or move it to the current secret
-    return user, version, _decode(shared, values[2]) or 0
+    return user, version, generation or 0
 
 
 def _decode(backend, value):
