@@ -4,8 +4,10 @@ import json
 import re
 
 import pytest
+from dash import _callback_signing
 from django.core.cache import cache
 
+from dashboards import registry
 from tests.dash_requests import layout_values, server_callbacks
 
 APP = "/django_plotly_dash/app/stocktoday/"
@@ -19,6 +21,15 @@ def test_the_app_page_renders_with_dash_4(sales_client):
     assert "react-entry-point" in html
     assert '"csrf_token_name": "csrftoken"' in html or '"csrf_token_name":"csrftoken"' in html
     assert "csrftoken" in response.cookies
+
+
+def test_every_app_page_has_a_page_load_id_of_its_own_as_in_plain_dash(sales_client):
+    # Dash signs one per page it renders; background callbacks bind their handles to it.
+    secret = registry.app("stocktoday")._get_signing_secret()
+    for url in (APP, APP + "initial/some~view/"):
+        ids = [re.search(r'"end_id":"([^"]+)"', sales_client.get(url).content.decode())[1] for _ in range(2)]
+        assert ids[0] != ids[1]
+        assert all(_callback_signing.unsign(secret, _callback_signing.END_SCOPE, i) for i in ids)
 
 
 def test_the_app_page_loads_nothing_from_another_host(sales_client):

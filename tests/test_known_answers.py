@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from dash import _callback_signing
 from django.conf import settings
 from django.test import Client
 
+from dashboards import registry
 from dashboards.hosting import answers, known
 from dashboards.models import Dashboard
 from dashboards.services import grant_remove
@@ -84,9 +86,14 @@ def get(path: str, cookie: bytes = b"", *, method: str = "GET", query: bytes = b
 
 
 def without_dates(answer: dict) -> dict:
-    """The answer, the cookie's expiry date aside (it is a second later the next time)."""
+    """The answer, aside from the cookie's expiry date (a second later the next time)
+    and the page-load id (every page has its own)."""
     headers = [(k, re.sub(rb"expires=[^;]+;", b"", v)) for k, v in answer["headers"]]
-    return {**answer, "headers": headers}
+    return {**answer, "headers": headers, "body": re.sub(rb'"end_id":"[^"]+"', b"", answer["body"])}
+
+
+def end_id(answer: dict) -> str:
+    return re.search(rb'"end_id":"([^"]+)"', answer["body"])[1].decode()
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -97,6 +104,16 @@ def test_djangos_answer_is_given_again_before_django_byte_for_byte(cast, reached
     assert reached_django == [APP + route]
     assert first["status"] == 200
     assert without_dates(again) == without_dates(first)
+
+
+def test_a_page_given_again_has_a_page_load_id_of_its_own(cast, reached_django):
+    cookie = signed_in(cast["sales"])
+    pages = [get(APP, cookie) for _ in range(3)]
+    assert reached_django == [APP]
+    ids = [end_id(page) for page in pages]
+    assert len(set(ids)) == 3
+    secret = registry.app("stocktoday")._get_signing_secret()
+    assert all(_callback_signing.unsign(secret, _callback_signing.END_SCOPE, i) for i in ids)
 
 
 def test_the_app_page_renews_the_browsers_csrf_cookie_as_django_does(cast, reached_django):

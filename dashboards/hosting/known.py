@@ -20,7 +20,8 @@ Anything else goes to Django, which answers it and keeps it again: no Redis (the
 file cache has no asynchronous reads), a query string, a HEAD, an entry not in
 the cache, a CSRF cookie Django would rewrite, an answer older than
 `CALLBACK_CACHE_SECONDS`. Django's answer is the reference: the replay sends its
-bytes and headers, and renews the CSRF cookie as Django's CSRF middleware does.
+bytes and headers (a page with a page-load id of its own, as every page has), and
+renews the CSRF cookie as Django's CSRF middleware does.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.backends import CachedModelBackend, user_cache_key
 from dashboards import access, registry
-from dashboards.hosting import answers
+from dashboards.hosting import answers, bundles
 from dashboards.hosting.loader import app_prefix
 from dashengine_site import metrics
 
@@ -62,6 +63,8 @@ class Known:
     body: bytes
     # Django's CSRF middleware sends the page's cookie again, to renew it.
     renews_csrf_cookie: bool
+    # A page: each one is given its own page-load id, as Django's are.
+    page: bool
 
 
 # (scheme, X-Forwarded-Proto, Host, path) -> the answer Django gave there.
@@ -112,6 +115,7 @@ def _keep(request: HttpRequest, response: HttpResponse, slug: str, generation: i
         headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.items()],
         body=response.content,
         renews_csrf_cookie=bool(cookies),
+        page=response["Content-Type"].startswith("text/html"),
     )
 
 
@@ -172,9 +176,10 @@ async def replay(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes] | 
     if not access.can_view(user=user, dashboard=dashboard):
         return None  # Django's answer: a 403
     metrics.KNOWN_ANSWERS.labels(dashboard=known.slug).inc()
+    body = bundles.fresh_end_id(known.body, registry.app(known.slug)) if known.page else known.body
     if known.renews_csrf_cookie:
-        return 200, [*known.headers, (b"set-cookie", _csrf_cookie(csrf_cookie))], known.body
-    return 200, known.headers, known.body
+        return 200, [*known.headers, (b"set-cookie", _csrf_cookie(csrf_cookie))], body
+    return 200, known.headers, body
 
 
 def _csrf_cookie(secret: str) -> bytes:

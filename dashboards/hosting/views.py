@@ -105,6 +105,7 @@ def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None
     if rest == UPDATE and registry.get(ident) is not None:  # no label for a slug that is not one
         metrics.CALLBACKS.labels(dashboard=ident, status=str(response.status_code)).inc()
     if rest == "" and response.status_code == 200:
+        response.content = bundles.fresh_end_id(response.content, registry.app(ident))
         # The page's own inline scripts (renderer, clientside callbacks) by their hashes.
         response._csp_update = {"script-src": _inline_script_hashes(ident)}
     if not rest.startswith(SUITES):  # component files are public library code
