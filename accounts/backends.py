@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 USER_CACHE_SECONDS = 300
@@ -33,7 +34,11 @@ class CachedModelBackend(ModelBackend):
 
 
 def forget_user(sender, instance, **kwargs) -> None:
-    cache.delete(user_cache_key(instance.pk))
+    key = user_cache_key(instance.pk)
+    cache.delete(key)
+    # Again once the change is committed: a request between the two read the old row
+    # and may have cached it.
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def connect_signals() -> None:

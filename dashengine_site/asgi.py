@@ -27,6 +27,7 @@ django_wsgi_app = get_wsgi_application()
 
 import asyncio  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from a2wsgi.wsgi import WSGIResponder  # noqa: E402
@@ -38,6 +39,8 @@ from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
 from dashboards.hosting import known  # noqa: E402
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 
 class OneHopResponder(WSGIResponder):
@@ -129,7 +132,11 @@ class KnownAnswers:
 
     async def __call__(self, scope, receive, send):
         if scope["path"].startswith(known.ROOT) and known.enabled():
-            answer = await known.replay(scope)
+            try:
+                answer = await known.replay(scope)
+            except Exception:  # noqa: BLE001 - anything unforeseen is Django's to answer
+                logger.exception("A known answer failed; Django answers instead")
+                answer = None
             if answer is not None:
                 status, headers, body = answer
                 await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -1,13 +1,16 @@
 """Grants, refusals, access requests and the cost of the permission decision."""
 
+import copy
 import dataclasses
 import json
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import signing
+from django.core.cache import cache
 from django.test import Client
 
+from accounts.backends import user_cache_key
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.catalogue.stocktoday import dashboard as stock_spec
@@ -193,3 +196,17 @@ def test_a_running_process_does_not_mark_unknown_dashboards_unavailable(stocktod
     assert Dashboard.objects.get(slug="newer").available
     dashboards_sync()  # after a migrate
     assert not Dashboard.objects.get(slug="newer").available
+
+
+def test_a_user_cached_again_before_a_change_is_committed_is_read_afresh_after(
+    cast, django_capture_on_commit_callbacks
+):
+    user = cast["sales"]
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+        # A request between the save and the commit reads the row as it was, and caches it.
+        stale = copy.copy(user)
+        stale.is_active = True
+        cache.set(user_cache_key(user.pk), stale, 300)
+    assert cache.get(user_cache_key(user.pk)) is None

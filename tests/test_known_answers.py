@@ -50,14 +50,14 @@ def signed_in(user) -> bytes:
     )
 
 
-async def _get(path: str, cookie: bytes, method: str, query: bytes) -> dict:
+async def _get(path: str, cookie: bytes, method: str, query: bytes, extra=()) -> dict:
     scope = {
         "type": "http",
         "method": method,
         "path": path,
         "raw_path": path.encode(),
         "query_string": query,
-        "headers": [(b"host", b"localhost"), (b"cookie", cookie)],
+        "headers": [(b"host", b"localhost"), (b"cookie", cookie), *extra],
         "http_version": "1.1",
         "scheme": "http",
         "root_path": "",
@@ -202,5 +202,41 @@ def test_when_redis_does_not_answer_every_request_goes_to_django(cast, reached_d
     monkeypatch.setattr(
         settings, "REDIS_URL", "redis://127.0.0.1:1/0"
     )  # nothing listens there (the cache's own Redis is untouched)
+    assert get(APP + "_dash-layout", cookie)["status"] == 200
+    assert reached_django == [APP + "_dash-layout"] * 2
+
+
+def test_requests_django_reads_otherwise_go_to_django(cast, reached_django):
+    cookie = signed_in(cast["sales"])
+    layout = APP + "_dash-layout"
+    get(layout, cookie)
+    # Cookies in two headers (Django sees them joined by a comma), a malformed CSRF cookie
+    # (Django sends a new one), a body's type (Django checks a form's charset).
+    asked = [
+        run_async(_get(layout, cookie, "GET", b"", extra=[(b"cookie", b"theme=dark")])),
+        get(layout, cookie.replace(b"csrftoken=", b"csrftoken=short")),
+        run_async(_get(layout, cookie, "GET", b"", extra=[(b"content-type", b"text/plain")])),
+    ]
+    assert [a["status"] for a in asked] == [200, 200, 200]
+    assert len(reached_django) == 4
+    renewed = [v for k, v in asked[1]["headers"] if k == b"set-cookie"]
+    assert renewed and not renewed[0].startswith(b"csrftoken=short")
+
+
+def test_a_forged_views_answers_are_not_kept(cast, reached_django):
+    cookie = signed_in(cast["sales"])
+    forged = APP + "initial/forged~token/_dash-layout"
+    assert [get(forged, cookie)["status"] for _ in range(2)] == [200, 200]
+    assert reached_django == [forged, forged]
+
+
+def test_a_replay_that_fails_unexpectedly_leaves_the_answer_to_django(cast, reached_django, monkeypatch):
+    cookie = signed_in(cast["sales"])
+    get(APP + "_dash-layout", cookie)
+
+    async def broken(session_key, slug):
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(known, "_signed_in", broken)
     assert get(APP + "_dash-layout", cookie)["status"] == 200
     assert reached_django == [APP + "_dash-layout"] * 2

@@ -27,8 +27,10 @@ renews the CSRF cookie as Django's CSRF middleware does.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -36,7 +38,7 @@ import redis.asyncio
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as SESSION_CACHE_PREFIX
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, parse_cookie
 from django.utils.crypto import constant_time_compare
 
@@ -52,6 +54,9 @@ CSRF_SECRET = re.compile(r"[a-zA-Z0-9]{32}")
 USER_BACKEND = f"{CachedModelBackend.__module__}.{CachedModelBackend.__qualname__}"
 KEPT = 2048
 SESSIONS_KEPT = 10_000
+# Request headers the replay reads. Any of them twice, or a body's type, and Django decides:
+# repeated headers reach Django joined by commas, which no kept answer is keyed by.
+READ = (b"host", b"cookie")
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,29 @@ class Known:
     page: bool
 
 
-# (scheme, X-Forwarded-Proto, Host, path) -> the answer Django gave there.
+# (scheme, the TLS proxy header, Host, path) -> the answer Django gave there, oldest first.
 _known: dict[tuple[str, str, str, str], Known] = {}
+_keeping = threading.Lock()
 # session key -> user id, as the session said: the user's entry is then read with the session's.
 _session_users: dict[str, str] = {}
 _clients: dict[object, redis.asyncio.Redis] = {}
 
 
 def enabled() -> bool:
-    return bool(settings.REDIS_URL) and settings.CALLBACK_CACHE_SECONDS > 0
+    """With Redis, and with the settings the replay follows: Django's host is the Host
+    header (no X-Forwarded-Host or -Port), and the session's backend is this site's."""
+    return (
+        bool(settings.REDIS_URL)
+        and settings.CALLBACK_CACHE_SECONDS > 0
+        and not settings.USE_X_FORWARDED_HOST
+        and not settings.USE_X_FORWARDED_PORT
+        and USER_BACKEND in settings.AUTHENTICATION_BACKENDS
+    )
+
+
+def _proxy_header() -> str:
+    """The header that tells Django a request came over TLS (`SECURE_PROXY_SSL_HEADER`), as in META."""
+    return (settings.SECURE_PROXY_SSL_HEADER or ("",))[0]
 
 
 def mark(response: HttpResponse, *, slug: str, generation: int) -> None:
@@ -106,28 +125,22 @@ def _keep(request: HttpRequest, response: HttpResponse, slug: str, generation: i
         settings.CSRF_COOKIE_NAME
     ):
         return  # a new token: the replay only renews one the browser already has
-    if len(_known) >= KEPT:
-        _known.clear()
-    _known[_where(request.META)] = Known(
-        slug=slug,
-        generation=generation,
-        made=time.monotonic(),
-        headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.items()],
-        body=response.content,
-        renews_csrf_cookie=bool(cookies),
-        page=response["Content-Type"].startswith("text/html"),
-    )
-
-
-def _where(meta) -> tuple[str, str, str, str]:
-    """What decides, besides the path, whether Django would answer the same: the host
-    (ALLOWED_HOSTS) and the scheme (the TLS redirect), raw as the request has them."""
-    return (
-        meta.get("wsgi.url_scheme", ""),
-        meta.get("HTTP_X_FORWARDED_PROTO", ""),
-        meta.get("HTTP_HOST", ""),
-        meta.get("PATH_INFO", ""),
-    )
+    if {v.strip().lower() for v in response.get("Vary", "cookie").split(",")} != {"cookie"}:
+        return  # an answer that varies with more than the session is not everyone's
+    meta = request.META
+    where = (meta.get("wsgi.url_scheme", ""), meta.get(_proxy_header(), ""), meta.get("HTTP_HOST", ""))
+    with _keeping:
+        while len(_known) >= KEPT:
+            del _known[next(iter(_known))]
+        _known[(*where, meta.get("PATH_INFO", ""))] = Known(
+            slug=slug,
+            generation=generation,
+            made=time.monotonic(),
+            headers=[(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.items()],
+            body=response.content,
+            renews_csrf_cookie=bool(cookies),
+            page=response["Content-Type"].startswith("text/html"),
+        )
 
 
 def _client() -> redis.asyncio.Redis:
@@ -135,7 +148,10 @@ def _client() -> redis.asyncio.Redis:
     client = _clients.get(loop)
     if client is None:
         # As the cache's: a Redis that is slow or down is a miss within a second.
-        client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+        # More requests at once than connections: a miss, answered by Django.
+        client = redis.asyncio.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1, max_connections=64
+        )
         _clients.clear()
         _clients[loop] = client
     return client
@@ -145,19 +161,24 @@ async def replay(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes] | 
     """Django's kept answer to this GET, if Django would give it to this user now; else None."""
     if scope["method"] != "GET" or scope["query_string"] or not _known:
         return None
-    headers = {b"host": [], b"x-forwarded-proto": [], b"cookie": []}
+    proxy = _proxy_header().removeprefix("HTTP_").replace("_", "-").lower().encode("latin-1")
+    headers: dict[bytes, str] = {}
     for name, value in scope["headers"]:
-        if name in headers:
-            headers[name].append(value.decode("latin-1"))
-    # Two Host headers never equal a kept one; cookies may come in several headers.
-    where = (scope.get("scheme", "http"), ",".join(headers[b"x-forwarded-proto"]), ",".join(headers[b"host"]))
+        if name in headers or name == b"content-type":
+            return None  # Django reads these otherwise (joined by commas; a form's charset)
+        if name in READ or name == proxy:
+            headers[name] = value.decode("latin-1")
+    where = (scope.get("scheme", "http"), headers.get(proxy, ""), headers.get(b"host", ""))
     known = _known.get((*where, scope["path"]))
     if known is None or time.monotonic() - known.made > settings.CALLBACK_CACHE_SECONDS:
         return None
-    cookies = parse_cookie("; ".join(headers[b"cookie"]))
+    cookies = parse_cookie(headers.get(b"cookie", ""))
     session_key = cookies.get(settings.SESSION_COOKIE_NAME, "")
-    csrf_cookie = cookies.get(settings.CSRF_COOKIE_NAME, "")
-    if len(session_key) < 8 or (known.renews_csrf_cookie and not CSRF_SECRET.fullmatch(csrf_cookie)):
+    csrf_cookie = cookies.get(settings.CSRF_COOKIE_NAME)
+    if len(session_key) < 8:
+        return None
+    # Django gives a new CSRF cookie for a malformed one, and renews the page's.
+    if (csrf_cookie is not None or known.renews_csrf_cookie) and not CSRF_SECRET.fullmatch(csrf_cookie or ""):
         return None
     client = scope.get("client")
     try:
@@ -201,7 +222,7 @@ def _csrf_cookie(secret: str) -> bytes:
 async def _signed_in(session_key: str, slug: str):
     """(user, access version, data generation) if the session is signed in as an active
     user whose entry is in the cache, else None: as `django.contrib.auth.get_user`."""
-    sessions, shared = caches[settings.SESSION_CACHE_ALIAS], cache
+    sessions, shared = _backends()
     keys = [
         sessions.make_key(SESSION_CACHE_PREFIX + session_key),
         shared.make_key(access.VERSION_KEY),
@@ -230,6 +251,13 @@ async def _signed_in(session_key: str, slug: str):
     if not constant_time_compare(session_hash, user.get_session_auth_hash()):
         return None  # Django may sign the session out, or move it to the current secret
     return user, version, generation or 0
+
+
+@functools.cache
+def _backends():
+    """The session cache and the shared cache, for their keys and their encoding only:
+    one of each, not one per request (Django makes a backend per asynchronous task)."""
+    return caches[settings.SESSION_CACHE_ALIAS], caches["default"]
 
 
 def _decode(backend, value):

@@ -170,7 +170,8 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
                 if dependency["output"] in answered:
                     dependency["prevent_initial_call"] = True
             response.content = json.dumps(dependencies)
-    if (ident, rest) in _constant_answers:  # then a view's answers are everyone's too (`_first_view`)
+    # A view's answers are everyone's too (`_first_view`); a forged view's are left to Django.
+    if (ident, rest) in _constant_answers and (not cache_id or initial_values(cache_id) is not None):
         known.mark(response, slug=ident, generation=generation)
     return response
 
