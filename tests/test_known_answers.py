@@ -15,7 +15,7 @@ from dashboards.hosting import answers, known
 from dashboards.models import Dashboard
 from dashboards.services import grant_remove
 from dashengine_site import asgi
-from tests.test_asgi import run_async
+from tests.test_asgi import asgi_get, run_async
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -50,39 +50,13 @@ def signed_in(user) -> bytes:
     )
 
 
-async def _get(path: str, cookie: bytes, method: str, query: bytes, extra=()) -> dict:
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "headers": [(b"host", b"localhost"), (b"cookie", cookie), *extra],
-        "http_version": "1.1",
-        "scheme": "http",
-        "root_path": "",
-        "server": ("127.0.0.1", 80),
-        "client": ("127.0.0.1", 50000),
-    }
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b""}
-
-    async def send(message):
-        sent.append(message)
-
-    await asgi.application(scope, receive, send)
-    start = sent[0]
+def get(path: str, cookie: bytes = b"", *, method: str = "GET", query: bytes = b"", headers=()) -> dict:
+    start, *rest = run_async(asgi_get(path, cookie, method=method, query=query, headers=headers))
     return {
         "status": start["status"],
         "headers": sorted(start["headers"]),
-        "body": b"".join(m.get("body", b"") for m in sent[1:]),
+        "body": b"".join(m.get("body", b"") for m in rest),
     }
-
-
-def get(path: str, cookie: bytes = b"", *, method: str = "GET", query: bytes = b"") -> dict:
-    return run_async(_get(path, cookie, method, query))
 
 
 def without_dates(answer: dict) -> dict:
@@ -213,9 +187,9 @@ def test_requests_django_reads_otherwise_go_to_django(cast, reached_django):
     # Cookies in two headers (Django sees them joined by a comma), a malformed CSRF cookie
     # (Django sends a new one), a body's type (Django checks a form's charset).
     asked = [
-        run_async(_get(layout, cookie, "GET", b"", extra=[(b"cookie", b"theme=dark")])),
+        get(layout, cookie, headers=[(b"cookie", b"theme=dark")]),
         get(layout, cookie.replace(b"csrftoken=", b"csrftoken=short")),
-        run_async(_get(layout, cookie, "GET", b"", extra=[(b"content-type", b"text/plain")])),
+        get(layout, cookie, headers=[(b"content-type", b"text/plain")]),
     ]
     assert [a["status"] for a in asked] == [200, 200, 200]
     assert len(reached_django) == 4
@@ -240,3 +214,21 @@ def test_a_replay_that_fails_unexpectedly_leaves_the_answer_to_django(cast, reac
     monkeypatch.setattr(known, "_signed_in", broken)
     assert get(APP + "_dash-layout", cookie)["status"] == 200
     assert reached_django == [APP + "_dash-layout"] * 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"cookie", b"sessionid=" + b"x" * 10_000)],
+        [(b"cookie", b"sessionid=\x00\x01\x02abcdefgh; csrftoken=" + b"\xff" * 32)],
+        [(b"cookie", b"sessionid=;;;==;csrftoken")],
+        [(b"host", b"\xc3\xa9vil.example")],
+        [(b"x-forwarded-proto", b"https")],
+        [(b"x-forwarded-proto", b"\x00")],
+    ],
+)
+def test_odd_headers_never_give_a_500(cast, reached_django, headers):
+    cookie = signed_in(cast["sales"])
+    get(APP + "_dash-layout", cookie)
+    answer = get(APP + "_dash-layout", b"" if headers[0][0] == b"cookie" else cookie, headers=headers)
+    assert answer["status"] in (200, 301, 400, 401)
