@@ -216,6 +216,8 @@ def test_the_keyboard_alone_goes_from_the_gallery_to_a_chart(visit, live_cast):
     frame.locator("#tickers").press("Enter")
     frame.get_by_role("checkbox", name="IBM").wait_for()
     page.keyboard.type("IBM")
+    # Enter takes the first option the search leaves: wait until it has filtered them.
+    expect(frame.locator("[role=dialog] input[type=checkbox]")).to_have_count(1)
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
