@@ -10,6 +10,9 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         from dashboards import checks, registry, signals  # noqa: F401  (registers checks and signals)
+        from dashboards.memo import memo_store_install
+
+        memo_store_install()
 
         # Dashboards defined in code get their database row after every migrate.
         signals.connect_post_migrate(self)

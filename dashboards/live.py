@@ -14,7 +14,6 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from dashboards import registry
-from dashboards.hosting.answers import answers_forget
 from dashboards.models import LivePoint
 from dashkit.spec import Dashboard, ParamError
 
@@ -46,7 +45,6 @@ def live_point_publish(*, dashboard: str, series: str, value: float) -> LivePoin
     message = {"type": "live.points", "points": [point.to_json()]}
     group = group_name(dashboard=spec.slug, series=series)
     transaction.on_commit(lambda: async_to_sync(get_channel_layer().group_send)(group, message))
-    transaction.on_commit(lambda: answers_forget(dashboard=spec.slug))
     return point
 
 

@@ -12,9 +12,8 @@ loop in 8 KB pieces, one thread hop each (measured: 220 requests/s against
 event loop from WhiteNoise's index, with WhiteNoise's headers (immutable
 caching for the versioned bundles, ETags, 304s, ranges).
 
-Neither do a dashboard's page, layout and dependencies once Django has given
-them, when Redis is set: `KnownAnswers` gives Django's answer again to whom
-Django would give it (dashboards/hosting/known.py).
+Everything else, every dashboard route included, is Django's to decide: its
+middleware, its session, the one permission function.
 """
 
 import os
@@ -37,7 +36,6 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.conf import settings  # noqa: E402
 from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
-from dashboards.hosting import known  # noqa: E402
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -122,29 +120,6 @@ class StaticFiles:
         await send({"type": "http.response.body", "body": body})
 
 
-class KnownAnswers:
-    """A dashboard's page, layout and dependencies that Django already gave, given
-    again on the event loop to whoever Django would give them to
-    (dashboards/hosting/known.py): no thread, no middleware, one Redis round trip."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["path"].startswith(known.ROOT) and known.enabled():
-            try:
-                answer = await known.replay(scope)
-            except Exception:  # noqa: BLE001 - anything unforeseen is Django's to answer
-                logger.exception("A known answer failed; Django answers instead")
-                answer = None
-            if answer is not None:
-                status, headers, body = answer
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-
 LIVE = json.dumps({"status": "ok"}).encode()
 
 
@@ -182,11 +157,14 @@ class SameOriginWebsockets:
         return await self.app(scope, receive, send)
 
 
+def http_application(wsgi_app):
+    """HTTP: `/livez` and static files on the event loop, everything else through Django."""
+    return Liveness(StaticFiles(WSGIBridge(wsgi_app, workers=settings.WEB_THREADS)))
+
+
 application = ProtocolTypeRouter(
     {
-        "http": Liveness(
-            StaticFiles(KnownAnswers(WSGIBridge(django_wsgi_app, workers=settings.WEB_THREADS)))
-        ),
+        "http": http_application(django_wsgi_app),
         "websocket": AllowedHostsOriginValidator(
             SameOriginWebsockets(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

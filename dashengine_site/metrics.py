@@ -41,15 +41,10 @@ CALLBACKS = Counter(
     "Dash callback requests, by dashboard and answer status.",
     ["dashboard", "status"],
 )
-CALLBACK_ANSWERS = Counter(
-    "dashengine_callback_answers_total",
-    "Answers of shareable callbacks, by dashboard: computed, or shared from the cache.",
-    ["dashboard", "result"],
-)
-KNOWN_ANSWERS = Counter(
-    "dashengine_known_answers_total",
-    "App pages, layouts and dependencies given again before Django (dashboards/hosting/known.py), by dashboard.",
-    ["dashboard"],
+MEMOS = Counter(
+    "dashengine_memo_total",
+    "Calls of memoised data functions (dashkit.memo), by function: answered from the cache (hit) or computed (miss).",
+    ["function", "result"],
 )
 EXPORTS = Counter("dashengine_csv_exports_total", "CSV exports, by dashboard.", ["dashboard"])
 LIVE_FEEDS = Gauge(

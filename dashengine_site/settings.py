@@ -16,39 +16,49 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def read_env_file(path: Path) -> None:
-    """`NAME=value` lines of a git-ignored `.env`, for a developer's shell; the real
-    environment always wins (`cp .env.example .env` gives a development setup)."""
+def read_env_file(path: Path) -> dict[str, str]:
+    """`NAME=value` lines of a git-ignored `.env` (`cp .env.example .env` gives a
+    development setup), for these settings only. Never put into `os.environ`: the
+    hosted apps see the environment the portal was started with, as when run alone
+    (Dash's own docs examples pick Celery on `"REDIS_URL" in os.environ`, even empty).
+    An empty value means unset, so it is left out."""
     if not path.is_file():
-        return
+        return {}
+    values = {}
     for line in path.read_text().splitlines():
         name, sep, value = line.strip().partition("=")
-        if sep and name and not name.startswith("#"):
-            os.environ.setdefault(name.strip(), value.strip())
+        if sep and name and not name.startswith("#") and value.strip():
+            values[name.strip()] = value.strip()
+    return values
 
 
-read_env_file(Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env")))
+env_file = read_env_file(Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env")))
+
+
+def env_value(name: str) -> str | None:
+    """A variable of the real environment, which always wins, else of `.env`."""
+    return os.environ[name] if name in os.environ else env_file.get(name)
 
 
 def env_str(name: str, default: str = "") -> str:
     # An empty variable counts as unset, as in `.env.example`.
-    return os.environ.get(name) or default
+    return env_value(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+    value = env_value(name)
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
+    value = env_value(name)
     return int(value) if value else default
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
+    value = env_value(name)
     return float(value) if value else default
 
 
@@ -97,8 +107,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Counts and times every request, refused ones too (dashengine_site.metrics).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    # Keeps the Dash answers that are everyone's, as sent (dashboards/hosting/known.py).
-    "dashboards.hosting.known.KeepKnownAnswers",
     "dashengine_site.middleware.MalformedRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -219,8 +227,10 @@ else:
 # a Redis restart or outage logs nobody out, and a runserver reload neither.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
-# How long a shared callback answer is kept (dashboards/hosting/answers.py); 0: never shared.
-CALLBACK_CACHE_SECONDS = env_int("CALLBACK_CACHE_SECONDS", 60 * 60)
+# How long an answer of a memoised data function is kept (dashkit.memo, dashboards/memo.py); 0: never kept.
+MEMO_SECONDS = env_int("MEMO_SECONDS", 60 * 60)
+# Larger answers are given but not kept.
+MEMO_MAX_BYTES = env_int("MEMO_MAX_BYTES", 8 * 2**20)
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -276,6 +286,10 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", not STATIC_ROOT.exis
 WHITENOISE_AUTOREFRESH = DEBUG
 # Component bundles live under a path that names their package's version.
 WHITENOISE_IMMUTABLE_FILE_TEST = r"/dash-bundles/"
+# WhiteNoise answers `Access-Control-Allow-Origin: *` by default: any site could read
+# our static files with a script. Nothing of ours needs it (fonts and bundles are
+# loaded from this very site).
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 
 
 def _static_file_headers(headers, path, url):
@@ -370,6 +384,9 @@ if EMAIL_USE_SSL:
     EMAIL_USE_TLS = False  # one or the other: implicit TLS on connect, or STARTTLS
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)  # seconds: a slow server never holds a page long
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dash Engine <dashengine@localhost>")
+
+# Password of the demo users (`manage.py seed_demo`); empty: generated and printed once.
+DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 
 # --- Dashboards ---------------------------------------------------------------
 # Packages whose modules each declare one dashboard.

@@ -157,8 +157,8 @@ class Portal:
     tags: tuple[str, ...] = ()
     live: bool = False
     staff_note: str = ""
-    # Off for an app dropped in as it is: only its author knows that its callbacks
-    # answer from their inputs alone (not from the time, a cookie or a global).
+    # Accepted for modules written before `dashkit.memo`; the portal never shares a
+    # callback's answer (it cannot know what the callback read): memoise data functions.
     cache_answers: bool = False
     # The plotly.js trace types of every figure the app draws, as in `Dashboard`.
     traces: tuple[str, ...] = ()
@@ -186,9 +186,8 @@ class Dashboard:
     # For the people who run the site (how to feed it, where its data comes from):
     # the portal shows it to staff only, never inside the dashboard.
     staff_note: str = ""
-    # The portal may share a callback's answer with everyone who sends the same
-    # inputs (`dashkit.cacheable` / `dashkit.not_cacheable` decide per callback).
-    cache_answers: bool = True
+    # Accepted for modules written before `dashkit.memo`; it changes nothing.
+    cache_answers: bool = False
     # The plotly.js trace types ("scatter", "bar", ...) of every figure the dashboard
     # draws: the portal then loads a plotly.js with just those, much quicker to start
     # than the full one. Empty: any trace type (the full plotly.js). A trace type
@@ -397,14 +396,11 @@ def standalone_app(dashboard: Dashboard, **dash_kwargs: Any):
 
 
 def cacheable(func: Callable) -> Callable:
-    """Under `@app.callback`: this callback's answer depends on its inputs alone, so
-    the portal may share it between users whatever the dashboard's `cache_answers`."""
-    func.dashkit_cacheable = True
+    """Accepted for modules written before `dashkit.memo`; it changes nothing: the
+    portal never shares a callback's answer. Memoise the data functions it calls."""
     return func
 
 
 def not_cacheable(func: Callable) -> Callable:
-    """Under `@app.callback`: always run this callback (it reads the time, the user,
-    a random number, a service that changes...), whatever the dashboard's `cache_answers`."""
-    func.dashkit_cacheable = False
+    """Accepted for modules written before `dashkit.memo`; it changes nothing."""
     return func

@@ -171,18 +171,45 @@ def test_a_deeply_nested_callback_body_gets_400(sales_client):
     assert response.status_code == 400
 
 
+def _stock_token(values: dict) -> str:
+    return initial_token(dashboard=stock_spec, params=stock_spec.clean(values))
+
+
 @pytest.mark.parametrize(
     "token",
     [
         "not-arguments",
-        signing.Signer(sep="~", salt="another purpose").sign_object({"tickers": {"value": ["IBM"]}}),
-        initial_token({"tickers": {"value": ["IBM"]}})[:-3] + "abc",  # its signature damaged
+        signing.Signer(sep="~", salt="another purpose").sign_object({"tickers": ["IBM"]}),
+        _stock_token({"tickers": ["IBM"]})[:-3] + "abc",  # its signature damaged
+        # A view of another dashboard: tokens are bound to theirs.
+        signing.Signer(sep="~", salt="dashboards.hosting.initial:funnel").sign_object({"tickers": ["IBM"]}),
     ],
 )
 def test_a_forged_initial_view_falls_back_to_the_defaults(sales_client, token):
     response = sales_client.get(APP + f"initial/{token}/_dash-layout")
     assert response.status_code == 200
     assert layout_values(json.loads(response.content))["tickers.value"] == ["AAPL"]
+
+
+def test_a_view_token_minted_on_one_dashboard_opens_the_defaults_of_another(client_for):
+    stock_view = _stock_token({"tickers": ["IBM"], "start": "2008-01-02", "end": "2008-02-01"})
+    client = client_for("funnel")
+    response = client.get(f"/django_plotly_dash/app/funnel/initial/{stock_view}/_dash-layout")
+    funnel = registry.get("funnel")
+    values = layout_values(json.loads(response.content))
+    assert (values["start.date"], values["end.date"]) == (
+        funnel.defaults()["start"].isoformat(),
+        funnel.defaults()["end"].isoformat(),
+    )
+    assert "2008" not in response.content.decode()
+
+
+def test_a_view_whose_values_no_longer_pass_the_parameter_checks_opens_the_defaults(sales_client):
+    # Signed by the site, but out of range (say, made before the data changed).
+    signer = signing.Signer(sep="~", salt="dashboards.hosting.initial:stocktoday")
+    token = signer.sign_object({"tickers": ["IBM", "NOPE"], "start": "1999-01-01", "end": "2016-02-29"})
+    values = layout_values(json.loads(sales_client.get(APP + f"initial/{token}/_dash-layout").content))
+    assert (values["tickers.value"], values["start.date"]) == (["AAPL"], "2007-01-03")
 
 
 def test_anonymous_callers_learn_nothing_about_which_dashboards_exist(client, db):

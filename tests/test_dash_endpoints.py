@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from dashboards import registry
 from tests.dash_requests import layout_values, server_callbacks
+from tests.test_callbacks import post_callback, stock_callback
 
 APP = "/django_plotly_dash/app/stocktoday/"
 
@@ -111,10 +112,24 @@ def test_a_view_has_one_address_for_everyone_and_it_does_not_expire(client, cast
     assert client.get(first + "_dash-layout").status_code == 403
 
 
-@pytest.mark.parametrize("suffix", ["", "_dash-layout", "_dash-dependencies"])
-def test_dash_answers_are_for_this_user_only(sales_client, suffix):
-    cache_control = sales_client.get(APP + suffix)["Cache-Control"]
+def test_the_app_page_and_callbacks_are_for_this_user_only_and_never_stored(sales_client):
+    cache_control = sales_client.get(APP)["Cache-Control"]
     assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
+    body = stock_callback(tickers=["IBM"], start="2010-01-04", end="2010-02-01")
+    cache_control = post_callback(sales_client, body)["Cache-Control"]
+    assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
+
+
+@pytest.mark.parametrize("suffix", ["_dash-layout", "_dash-dependencies"])
+def test_layout_and_dependencies_are_kept_by_this_browser_only_and_revalidated(sales_client, suffix):
+    first = sales_client.get(APP + suffix)
+    assert {p.strip() for p in first["Cache-Control"].split(",")} == {"private", "no-cache"}
+    again = sales_client.get(APP + suffix, headers={"if-none-match": first["ETag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    # A 304 is given only after the same decisions: signed out, the browser gets nothing.
+    sales_client.logout()
+    refused = sales_client.get(APP + suffix, headers={"if-none-match": first["ETag"]})
+    assert (refused.status_code, refused.content) == (401, b"Sign in to use this dashboard.")
 
 
 def test_a_csv_download_is_for_this_user_only(sales_client):

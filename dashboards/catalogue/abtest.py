@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
 from dashkit.look import control, dark_figure, ink
+from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Number, ParamError
 from dashkit.stats import difference_ci, proportion_ci, sample_size_per_variant, two_proportion_ztest
 
@@ -105,6 +106,7 @@ def daily() -> pd.DataFrame:
     return frame.astype({"visitors": "int64", "signups": "int64", "purchases": "int64"})
 
 
+@memoize
 def data(params: dict[str, Any]) -> pd.DataFrame:
     """The daily rows of one experiment for one metric, with running totals per variant."""
     frame = daily()

@@ -21,6 +21,7 @@ from dash import Input, Output, dcc, html
 
 from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure, ink
+from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Date, ParamError
 
 FIRST_DAY = dt.date(2024, 1, 1)
@@ -109,6 +110,7 @@ def segment(channel: str, country: str, start: dt.date, end: dt.date) -> pd.Data
     return rows
 
 
+@memoize
 def data(params: dict[str, Any]) -> pd.DataFrame:
     """The daily rows of segment A and segment B, in the date range."""
     parts = []
@@ -355,6 +357,18 @@ def layout(params: dict[str, Any]) -> html.Div:
     )
 
 
+@memoize
+def view(params: dict[str, Any]) -> tuple[dict, html.Table, list[html.Span]]:
+    """The funnel, the conversion table and the summary of these checked parameters."""
+    frame = data(params)
+    tables = {name: funnel_table(frame[frame["segment"] == name]) for name in ("A", "B")}
+    labels = {
+        "A": segment_label(params["channel"], params["country"]),
+        "B": segment_label(params["compare_channel"], params["compare_country"]),
+    }
+    return funnel_figure(tables, labels).to_dict(), conversion_table(tables, labels), summary(tables, labels)
+
+
 def register_callbacks(app: Any) -> None:
     DATE_PRESETS.register(app)
 
@@ -386,18 +400,7 @@ def register_callbacks(app: Any) -> None:
                 raise ParamError("start", "the first day comes after the last day")
         except ParamError as error:
             return dark_figure("Funnel", **FUNNEL_LAYOUT), [], [], str(error)
-        frame = data(params)
-        tables = {name: funnel_table(frame[frame["segment"] == name]) for name in ("A", "B")}
-        labels = {
-            "A": segment_label(params["channel"], params["country"]),
-            "B": segment_label(params["compare_channel"], params["compare_country"]),
-        }
-        return (
-            funnel_figure(tables, labels),
-            conversion_table(tables, labels),
-            summary(tables, labels),
-            "",
-        )
+        return *view(params), ""
 
 
 dashboard = Dashboard(

@@ -21,7 +21,7 @@ from dash import Input, Output, dcc, html
 
 from dashkit.look import control, dark_figure
 from dashkit.sources import Fetched, JsonSource
-from dashkit.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir, not_cacheable
+from dashkit.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir
 
 CURRENCIES = ("EUR", "USD", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "SEK", "NOK")
 BASES = ("EUR", "USD", "GBP", "CHF", "JPY")
@@ -197,7 +197,6 @@ def register_callbacks(app: Any) -> None:
         Input("symbols", "value"),
         Input("period", "value"),
     )
-    @not_cacheable  # the rates (and whether the service answers) change by the hour
     def update(base, symbols, period):
         try:
             params = dashboard.clean({"base": base, "symbols": symbols or [], "period": period})

@@ -12,6 +12,7 @@ from dash import Input, Output, dcc, html
 
 from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure
+from dashkit.memo import memoize
 from dashkit.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
 
 TICKERS = ("AAPL", "GSPC", "IBM", "MSFT", "SBUX")
@@ -28,6 +29,7 @@ def prices() -> pd.DataFrame:
     return frame.sort_values(["stock", "date"], kind="stable").reset_index(drop=True)
 
 
+@memoize
 def data(params: dict[str, Any]) -> pd.DataFrame:
     frame = prices()
     start = pd.Timestamp(params["start"])
@@ -70,6 +72,14 @@ def summary(frame: pd.DataFrame, tickers: list[str]) -> list[html.Span]:
             )
         )
     return stats
+
+
+@memoize
+def view(params: dict[str, Any]) -> tuple[dict, dict, list[html.Span]]:
+    """The two charts and the summary of these checked parameters: the same for everybody."""
+    frame = data(params)
+    price_fig, change_fig = figures(frame, params["tickers"])
+    return price_fig.to_dict(), change_fig.to_dict(), summary(frame, params["tickers"])
 
 
 def layout(params: dict[str, Any]) -> html.Div:
@@ -136,9 +146,7 @@ def register_callbacks(app: Any) -> None:
         except ParamError as error:
             empty = dark_figure("Stock Prices", "Price (USD)"), dark_figure("Daily Change", "Change (USD)")
             return *empty, [], str(error)
-        frame = data(params)
-        price_fig, change_fig = figures(frame, params["tickers"])
-        return price_fig, change_fig, summary(frame, params["tickers"]), ""
+        return *view(params), ""
 
 
 dashboard = Dashboard(

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
 from dashkit.look import control, dark_figure
+from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Number, ParamError
 
 FIRST_DAY = dt.date(2023, 1, 1)
@@ -56,6 +57,7 @@ def history() -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@memoize
 def data(params: dict[str, Any]) -> pd.DataFrame:
     """The series resampled, with its rolling mean, z-score, anomaly flag and the value a year before."""
     _, _, _, _, how = SERIES[params["series"]]
@@ -303,6 +305,13 @@ def layout(params: dict[str, Any]) -> html.Div:
     )
 
 
+@memoize
+def view(params: dict[str, Any]) -> tuple[dict, list[html.Span]]:
+    """The chart and the summary of these checked parameters: the same for everybody."""
+    frame = data(params)
+    return series_figure(frame, params).to_dict(), summary(frame, params)
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("series-chart", "figure"),
@@ -326,8 +335,7 @@ def register_callbacks(app: Any) -> None:
             )
         except ParamError as error:
             return dark_figure("No data"), [], str(error)
-        frame = data(params)
-        return series_figure(frame, params), summary(frame, params), ""
+        return *view(params), ""
 
     app.clientside_callback(
         LIVE_CONNECT_JS,
