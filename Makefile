@@ -68,8 +68,9 @@ check: $(VENV)/.installed-dev
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
+# Unset rather than empty: an app may test for REDIS_URL's presence (Dash's docs pick Celery).
 test-sqlite: $(VENV)/.installed-dev test-packages
-	$(TEST_ENV) DATABASE_URL= REDIS_URL= $(PY) -m pytest
+	env -u DATABASE_URL -u REDIS_URL $(TEST_ENV) $(PY) -m pytest
 
 test-services: $(VENV)/.installed-dev test-packages
 	$(TEST_ENV) DATABASE_URL=$(SERVICES_DATABASE_URL) REDIS_URL=$(SERVICES_REDIS_URL) \

@@ -74,10 +74,13 @@ def check_dashboards(entries: list[Hosted]) -> list[Error | Warning]:
 def catalogue_check(app_configs=None, **kwargs):
     catalogue = registry.catalogue()
     messages = check_dashboards(catalogue.discovered)
+    # A warning, not an error: one dashboard that does not load must not stop
+    # `migrate`, `runserver` or the release step for all the others.
     messages += [
-        Error(
+        Warning(
             f"Catalogue module {name} failed to load; the other dashboards are served.\n{trace}",
-            id="dashboards.E004",
+            id="dashboards.W004",
+            hint="Fix the module, or remove it from the catalogue.",
         )
         for name, trace in catalogue.failed.items()
     ]
@@ -86,6 +89,20 @@ def catalogue_check(app_configs=None, **kwargs):
         for name in catalogue.without_dashboard
     ]
     return messages
+
+
+@register(deploy=True)
+def catalogue_loads_check(app_configs=None, **kwargs):
+    """Before a deploy (`check --deploy`), a module that does not load is an error:
+    shipping it would leave its dashboard out."""
+    return [
+        Error(
+            f"Catalogue module {name} failed to load (its traceback: dashboards.W004).",
+            id="dashboards.E004",
+            hint="Fix the module, or remove it from the catalogue, before deploying.",
+        )
+        for name in registry.catalogue().failed
+    ]
 
 
 @register(deploy=True)

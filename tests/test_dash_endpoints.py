@@ -115,7 +115,7 @@ def test_a_view_has_one_address_for_everyone_and_it_does_not_expire(client, cast
 def test_the_app_page_and_callbacks_are_for_this_user_only_and_never_stored(sales_client):
     cache_control = sales_client.get(APP)["Cache-Control"]
     assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
-    body = stock_callback(tickers=["IBM"], start="2010-01-04", end="2010-02-01")
+    body = stock_callback(sales_client, **{"tickers.value": ["IBM"], "start.date": "2010-01-04"})
     cache_control = post_callback(sales_client, body)["Cache-Control"]
     assert {"private", "no-store"} <= {part.strip() for part in cache_control.split(",")}
 

@@ -76,3 +76,27 @@ def test_every_redis_cache_backend_of_a_process_shares_one_connection_pool():
 
     assert pool("redis://127.0.0.1:6379/15") is pool("redis://127.0.0.1:6379/15")
     assert pool("redis://127.0.0.1:6379/14") is not pool("redis://127.0.0.1:6379/15")
+
+
+def test_a_dot_env_file_is_read_into_the_settings_not_into_the_apps_environment(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("REDIS_URL=\nSOMETHING=x\nDJANGO_DEBUG=1\n")
+    code = (
+        "import os, django; django.setup(); from dashengine_site import settings as s; "
+        "print(repr(os.environ.get('REDIS_URL')), repr(os.environ.get('SOMETHING')), repr(s.env_str('SOMETHING')))"
+    )
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "HSTS")) and k not in ("REDIS_URL", "SOMETHING")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_ENV_FILE": str(env_file), "DJANGO_SETTINGS_MODULE": "dashengine_site.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Dash's background-callback example picks Celery on `"REDIS_URL" in os.environ`.
+    assert result.stdout.strip() == "None None 'x'", result.stderr

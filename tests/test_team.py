@@ -107,7 +107,6 @@ def test_a_report_saved_on_one_instance_is_listed_on_the_other(team):
 
 def test_a_revoked_grant_is_refused_on_both_instances_at_the_next_request(team):
     browser = signed_in(team.a.base, "marketing")
-    # The page, and the Dash answers that each instance gives again before Django.
     paths = ["/dashboards/funnel/"] + [
         f"/django_plotly_dash/app/funnel/{r}" for r in ("", "_dash-layout")
     ] * 3
@@ -120,12 +119,6 @@ def test_a_revoked_grant_is_refused_on_both_instances_at_the_next_request(team):
         ]
 
     assert statuses() == [200] * 14
-    for base in (team.a.base, team.b.base):  # each gave Dash answers again before Django
-        metrics = requests.get(
-            f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=TIMEOUT
-        )
-        given = re.search(r'dashengine_known_answers_total\{dashboard="funnel"\} (\S+)', metrics.text)
-        assert given and float(given[1]) >= 2  # of 3 pages and 3 layouts over 2 workers, at least
     team.manage("grant_dashboard", "funnel", "--group", "Marketing", "--revoke")
     try:
         refused = statuses()

@@ -15,8 +15,7 @@ permission, then hands the request to the app's WSGI callable.
   page naming only its own dashboard's libraries.
 - `views`: the guarded Django views in front of each app.
 - `guard`: the callback guard (the body's shape against the callback's declaration).
-- `answers`: callback answers shared between users, workers and instances.
-- `first_view`: a view's first answers put into its layout.
+- `isolation`: Dash's process-wide state (Pages registry, hooks) scoped to each app.
 """
 
 from dashboards.hosting import compat  # noqa: F401  (first: before any app is built)

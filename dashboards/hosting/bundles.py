@@ -3,7 +3,13 @@
 Plain Dash serves `_dash-component-suites/<package>/<file>` itself; the portal
 serves the same files as `/static/dash-bundles/<package>/<version>/<file>`
 through WhiteNoise (compressed, cached for a year: the version is in the path)
-for every installed component package, Dash's own and plotly.js included.
+for every installed component library, Dash's own and plotly.js included.
+
+Only a real component library's own files: a package Dash registers is not one
+by that alone (subclassing `html.Div` in `dashboards/catalogue/x/` registers
+`dashboards`), so a package is served only when it is the installed
+distribution's own folder, outside this project, and declares Dash component
+resources (`_js_dist` / `_css_dist`); Dash (`dash`) and plotly.js (`plotly`) too.
 
 Dash's component registry is process-wide: once one catalogue module imports
 dash-bootstrap-components, plain Dash would list its bundles on every app's
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 import json
 import os
 import re
@@ -27,6 +34,7 @@ from dash import _callback_signing
 from dash._utils import gen_salt
 from dash.development.base_component import Component, ComponentRegistry
 from dash.fingerprint import check_fingerprint
+from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.contrib.staticfiles.utils import get_files
 from django.core.files.storage import FileSystemStorage
@@ -42,10 +50,45 @@ DASH_PACKAGES = {"dash", "plotly"}
 
 
 def _package_root(package: str) -> Path | None:
+    """The folder whose files `package` serves, if it is a component library (or Dash's own)."""
+    # Registered by a component class of an imported module: nothing is imported for a request.
     if package not in DASH_PACKAGES and package not in ComponentRegistry.registry:
         return None
+    return _library_root(package)
+
+
+@functools.cache
+def _installed_packages() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+@functools.cache
+def _library_root(package: str) -> Path | None:
     module = sys.modules.get(package) or importlib.import_module(package)
-    return Path(module.__file__).resolve().parent
+    if package not in DASH_PACKAGES and not (
+        getattr(module, "_js_dist", None) or getattr(module, "_css_dist", None)
+    ):
+        return None  # registered by a subclass, but no component library: an app's own package
+    init = Path(module.__file__ or "").resolve()
+    if not _installed_as(package, init):
+        return None
+    project = Path(settings.BASE_DIR).resolve()
+    # The project folder may hold the virtualenv (`.venv/`): only that part of it counts as installed.
+    if init.is_relative_to(project) and not init.is_relative_to(Path(sys.prefix).resolve()):
+        return None
+    return init.parent
+
+
+def _installed_as(package: str, init: Path) -> bool:
+    """Whether `init` is the `__init__.py` an installed distribution lists as its own
+    (its RECORD): a folder of this project with the same name, or an editable install
+    of it, is not."""
+    for name in _installed_packages().get(package, []):
+        files = importlib.metadata.distribution(name).files or []
+        for file in files:
+            if str(file) == f"{package}/__init__.py" and Path(file.locate()).resolve() == init:
+                return True
+    return False
 
 
 def _version(package: str) -> str:
@@ -96,6 +139,8 @@ class DashBundleFinder(BaseFinder):
         registry.catalogue()  # the component packages the catalogue imports
         for package in sorted(DASH_PACKAGES | set(ComponentRegistry.registry)):
             root = _package_root(package)
+            if root is None:
+                continue
             storage = FileSystemStorage(location=root)
             storage.prefix = f"{BUNDLE_ROOT}/{package}/{_version(package)}"
             if os.path.isdir(storage.location):

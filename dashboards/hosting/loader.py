@@ -34,7 +34,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_plotly_dash import DjangoDash
 
-from dashboards.hosting import answers, bundles, compat
+from dashboards.hosting import bundles, compat, isolation
 from dashkit.spec import Dashboard, Portal, standalone_app
 
 logger = logging.getLogger(__name__)
@@ -126,26 +126,31 @@ def load(module_name: str, *, slug: str) -> Hosted | None:
 
 
 def _load(module_name: str, *, slug: str) -> Hosted | None:
+    # The module's pages and dash.hooks: its own, while it loads and its app is built.
+    own = isolation.ModuleState(module_name)
     try:
-        with _dash_env(requests_pathname_prefix=app_prefix(slug)), _own_global_callbacks() as registered:
+        with own, _dash_env(requests_pathname_prefix=app_prefix(slug)), _own_global_callbacks() as registered:
             module = importlib.import_module(module_name)
     except InvalidConfig:
         # The app names its own `url_base_pathname`, which Dash will not combine with
         # a requests prefix from the environment; `_adopt` sets the prefix instead.
         sys.modules.pop(module_name, None)
-        with _own_global_callbacks() as registered:
+        own = isolation.ModuleState(module_name)
+        with own, _own_global_callbacks() as registered:
             module = importlib.import_module(module_name)
     declared = getattr(module, "dashboard", None)
     if isinstance(declared, Dashboard):
-        with _dash_env(requests_pathname_prefix=app_prefix(declared.slug)):
+        with own, _dash_env(requests_pathname_prefix=app_prefix(declared.slug)):
             app = standalone_app(declared)
         dashboard = declared
     else:
-        app = _module_app(module)
+        with own:
+            app = _module_app(module)
         if app is None:
             return None
         dashboard = _dashboard_for(module, app, slug=slug)
     registered.give_to(app)
+    own.give_to(app)
     _adopt(app, dashboard=dashboard, module=module)
     return Hosted(dashboard=dashboard, app=app, module=module_name)
 
@@ -192,7 +197,6 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         tags=portal.tags,
         live=portal.live,
         staff_note=portal.staff_note,
-        cache_answers=portal.cache_answers,
         traces=portal.traces,
     )
 
@@ -231,7 +235,6 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
 
 def _callback_failed(slug: str, error: Exception) -> None:
     logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
-    answers.keep_private()  # the next user gets a fresh try, not this failure
     set_props(ERROR_NOTE, {"children": ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 
 from django.conf import settings
@@ -50,7 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, reset_passwords: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Debug is off: this looks like production. Use --force to seed anyway.")
-        password = os.environ.get("DEMO_PASSWORD", "")
+        password = settings.DEMO_PASSWORD
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)

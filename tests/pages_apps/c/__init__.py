@@ -1,0 +1,3 @@
+"""Pages C: built like B, with a `pages/home.py` of its own."""
+
+from .app import app  # noqa: F401
