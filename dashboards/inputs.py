@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -53,3 +54,29 @@ def validate_plain_text(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError("is not valid text.", code="invalid_text") from None
+
+
+PAGE_PATH_MAX = 300
+# A Dash Pages path below the app's prefix: segments of URL-unreserved characters
+# (RFC 3986), so a page path can only name a page of the same app, never a scheme,
+# a host, a parent folder or a query.
+_PAGE_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def validate_page_path(value: str) -> None:
+    """Model field and URL validator for a page path of a Dash Pages app ("reports/q1";
+    "" is the app's first page)."""
+    if value == "":
+        return
+    if len(value) > PAGE_PATH_MAX:
+        raise ValidationError(f"is longer than {PAGE_PATH_MAX} characters.", code="page_too_long")
+    segments = value.split("/")
+    if not all(_PAGE_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
+        raise ValidationError(
+            "is not a page address: letters, digits and - . _ ~ between single slashes.",
+            code="bad_page_path",
+        )
+    # Dash's own routes (`_dash-layout`, `_dash-component-suites/...`) and the app's assets
+    # are not pages.
+    if segments[0].startswith("_") or segments[0] == "assets":
+        raise ValidationError("names one of Dash's own routes, not a page.", code="dash_route")

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from dashboards.inputs import validate_plain_text
+from dashboards.inputs import PAGE_PATH_MAX, validate_page_path, validate_plain_text
 
 
 class Dashboard(models.Model):
@@ -144,7 +144,10 @@ class Report(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="reports")
     name = models.CharField(max_length=100, validators=[validate_plain_text])
-    params = models.JSONField()
+    # Blank: a Dash Pages app without declared parameters saves only its page.
+    params = models.JSONField(blank=True)
+    # Which page of a Dash Pages app the report opens ("" for the first one).
+    page = models.CharField(max_length=PAGE_PATH_MAX, blank=True, default="", validators=[validate_page_path])
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -33,7 +33,14 @@ from dashboards.services import (
     report_rename,
     report_save,
 )
-from dashboards.views import bad_params, csv_response, dashboard_or_404, render_dashboard
+from dashboards.views import (
+    NO_DATA,
+    bad_params,
+    csv_response,
+    dashboard_or_404,
+    page_refusal,
+    render_dashboard,
+)
 from dashkit import spec
 
 UNKNOWN_DASHBOARD = "No such dashboard among those you can open."
@@ -80,6 +87,10 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
             raise ValueError
     except ValueError:
         return bad_params(request, dashboard, "The report's parameters are not valid JSON.")
+    page = request.POST.get("page", "")
+    refusal = page_refusal(request, dashboard, page)
+    if refusal:
+        return refusal
     try:
         report = report_save(
             owner=request.user,
@@ -87,6 +98,7 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
             name=request.POST.get("name", ""),
             params=params,
             visibility=request.POST.get("visibility", Report.Visibility.PRIVATE),
+            page=page,
             request=request,
         )
     except spec.ParamError as error:
@@ -178,7 +190,9 @@ def report_open(request: HttpRequest, pk: int) -> HttpResponse:
     except spec.ParamError as error:  # saved before the dashboard changed
         return bad_params(request, dashboard, error)
     default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
-    return render_dashboard(request, dashboard=dashboard, params=params, report=report, default=default)
+    return render_dashboard(
+        request, dashboard=dashboard, params=params, report=report, default=default, page=report.page
+    )
 
 
 def _report_refused(request: HttpRequest, pk: int) -> HttpResponse:
@@ -208,6 +222,10 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied:
         return plain_text(403, "You do not have access to this report's dashboard.")
     dashboard = registry.get(report.dashboard.slug)
+    if dashboard is None:  # its module no longer loads, or was removed
+        return plain_text(404, "This report's dashboard is not available.")
+    if not dashboard.has_data:
+        return plain_text(404, NO_DATA)
     try:
         params = dashboard.clean(report.params)
     except spec.ParamError as error:

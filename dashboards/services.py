@@ -319,9 +319,11 @@ def report_save(
     name: str,
     params: dict[str, Any],
     visibility: str,
+    page: str = "",
     request: HttpRequest | None = None,
 ) -> Report:
-    """Save (or overwrite the owner's report of the same name) with validated parameters.
+    """Save (or overwrite the owner's report of the same name) with validated parameters,
+    at `page` of a Dash Pages app ("" for its first page).
 
     Raises ParamError for a bad parameter and ValidationError for a bad name or visibility.
     """
@@ -338,6 +340,7 @@ def report_save(
     )
     report.name = name
     report.params = cleaned
+    report.page = page
     report.visibility = visibility
     report.full_clean()
     report.save()
@@ -345,7 +348,7 @@ def report_save(
         action=AuditEvent.Action.REPORT_SAVED,
         user=owner,
         dashboard=dashboard.slug,
-        params={"report": report.pk, "name": report.name, **cleaned},
+        params={"report": report.pk, "name": report.name, **cleaned, **({"page": page} if page else {})},
         request=request,
     )
     return report

@@ -10,6 +10,9 @@ urlpatterns = [
     path("dashboards/<slug:slug>/favourite/", views.favourite, name="favourite"),
     path("dashboards/<slug:slug>/reports/", report_views.report_create, name="report_create"),
     path("dashboards/<slug:slug>/default-report/", report_views.report_default_view, name="report_default"),
+    # A page of a Dash Pages app (`/dashboards/<slug>/reports/q1`): after the dashboard's own
+    # routes above, which take precedence over a page of the same name.
+    path("dashboards/<slug:slug>/<path:page>", views.dashboard_page, name="dashboard_page"),
     path("reports/", report_views.report_list, name="report_list"),
     path("reports/<int:pk>/", report_views.report_open, name="report"),
     path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),

@@ -23,6 +23,7 @@ from dashboards.access import can_view
 from dashboards.exports import csv_chunks
 from dashboards.filenames import attachment_header, export_filename
 from dashboards.hosting.views import initial_token
+from dashboards.inputs import validate_page_path
 from dashboards.models import AuditEvent, Dashboard, Report
 from dashboards.refusals import plain_text, viewable_dashboard
 from dashboards.selectors import (
@@ -124,13 +125,43 @@ def bad_params(request: HttpRequest, dashboard: spec.Dashboard, error: spec.Para
     return render(request, "dashboards/bad_params.html", {"dashboard": dashboard, "error": error}, status=400)
 
 
+def uses_pages(dashboard: spec.Dashboard) -> bool:
+    """Whether the dashboard's app is a Dash Pages app (`Dash(use_pages=True)`)."""
+    return bool(getattr(registry.app(dashboard.slug), "use_pages", False))
+
+
+def page_refusal(request: HttpRequest, dashboard: spec.Dashboard, page: str) -> HttpResponse | None:
+    """Why `page` cannot be opened in this dashboard's frame, as a 4xx; None when it can.
+    Whether it is one of the app's pages is the app's to say (Dash Pages' 404 content)."""
+    if not page:
+        return None
+    if not uses_pages(dashboard):
+        raise Http404("This dashboard has no pages.")
+    try:
+        validate_page_path(page)
+    except ValidationError as error:
+        return bad_params(request, dashboard, f"The page “{page[:100]}” {error.messages[0]}")
+    return None
+
+
+def dashboard_url(slug: str, page: str = "") -> str:
+    """The portal's address of a dashboard, at one of its pages."""
+    if page:
+        return reverse("dashboard_page", args=[slug, page])
+    return reverse("dashboard", args=[slug])
+
+
 @login_required
 @require_GET
-def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard_page(request: HttpRequest, slug: str, page: str = "") -> HttpResponse:
+    """A dashboard; with `page`, that page of a Dash Pages app (`/dashboards/<slug>/<page>`)."""
     dashboard = dashboard_or_404(slug)
     if not can_view(user=request.user, dashboard=dashboard):
         audit_record(action=AuditEvent.Action.ACCESS_DENIED, dashboard=slug, request=request)
         return access_refused(request, dashboard)
+    refusal = page_refusal(request, dashboard, page)
+    if refusal:
+        return refusal
     default = default_report_for_user(user=request.user, dashboard_slug=slug)
     report = None
     if request.GET:
@@ -145,7 +176,11 @@ def dashboard_page(request: HttpRequest, slug: str) -> HttpResponse:
         except spec.ParamError:
             # A default saved before the dashboard changed: open with its own defaults.
             report, params = None, dashboard.clean({})
-    return render_dashboard(request, dashboard=dashboard, params=params, report=report, default=default)
+    if report and not page:
+        page = report.page  # the default report opens at its page, unless the address names one
+    return render_dashboard(
+        request, dashboard=dashboard, params=params, report=report, default=default, page=page
+    )
 
 
 def render_dashboard(
@@ -155,35 +190,41 @@ def render_dashboard(
     params: dict[str, Any],
     report: Report | None,
     default: Report | None,
+    page: str = "",
 ) -> HttpResponse:
-    """The dashboard page, its Dash app started in the state of `params`."""
+    """The dashboard page, its Dash app started in the state of `params`, at `page` (a
+    checked page path of a Dash Pages app; "" for its first page)."""
     as_json = dashboard.to_json(params)
     audit_record(
         action=AuditEvent.Action.VIEW,
         dashboard=dashboard.slug,
-        params={**as_json, **({"report": report.pk} if report else {})},
+        params={**as_json, **({"report": report.pk} if report else {}), **({"page": page} if page else {})},
         request=request,
     )
     app_url = reverse("the_django_plotly_dash:app-main", kwargs={"ident": dashboard.slug})
     if dashboard.params:
         # The app starts from these values: its layout is served below `initial/<cache_id>/`.
-        initial = {p.name: {p.prop: as_json[p.name]} for p in dashboard.params}
         app_url = reverse(
             "the_django_plotly_dash:app-main--args",
-            kwargs={"ident": dashboard.slug, "cache_id": initial_token(initial)},
+            kwargs={"ident": dashboard.slug, "cache_id": initial_token(dashboard=dashboard, params=params)},
         )
     query = urlencode(dashboard.to_query(params))
+    pages = uses_pages(dashboard)
+    page = page if pages else ""  # e.g. a report saved before its app stopped using pages
     return render(
         request,
         "dashboards/dashboard.html",
         {
             "dashboard": dashboard,
             "app_url": app_url,
+            # The frame opens the page below the app's own address, as Dash Pages names it.
+            "frame_url": app_url + page,
+            "pages": pages,
+            "page": page,
+            "dashboard_url": dashboard_url(dashboard.slug, page),
             "params_json": json.dumps(as_json),
             "param_names_json": json.dumps([p.name for p in dashboard.params]),
-            "permalink": request.build_absolute_uri(
-                reverse("dashboard", args=[dashboard.slug]) + "?" + query
-            ),
+            "permalink": request.build_absolute_uri(dashboard_url(dashboard.slug, page) + "?" + query),
             "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
             "report": report,
             "report_menu": report_menu_for_user(
@@ -234,6 +275,10 @@ def access_refused(
     return render(request, "dashboards/forbidden.html", context, status=status)
 
 
+# A dashboard without a data function (a plain Dash app) has nothing to export.
+NO_DATA = "This dashboard has no data to download."
+
+
 def csv_response(
     request: HttpRequest, *, dashboard: spec.Dashboard, params: dict[str, Any], report: Report | None = None
 ) -> StreamingHttpResponse:
@@ -268,6 +313,8 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     dashboard, refusal = viewable_dashboard(request, slug, sign_in="Sign in to export data.")
     if refusal:
         return refusal
+    if not dashboard.has_data:
+        return plain_text(404, NO_DATA)
     try:
         params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:

@@ -70,10 +70,12 @@ def aio_registered(monkeypatch):
     """Dash's registry as it is once an All-in-One app is loaded (`tests`, its package)
     and one in `dashboards/catalogue/` (`dashboards`); restored afterwards."""
     registry.catalogue()  # what the shipped catalogue registers stays registered
+    # Imported first: a library registers itself once, and must stay registered after.
+    import dash_bootstrap_components  # noqa: F401  (a real component library)
+
     monkeypatch.setattr(
         ComponentRegistry, "registry", type(ComponentRegistry.registry)(*ComponentRegistry.registry)
     )
-    import dash_bootstrap_components  # noqa: F401  (a real component library)
 
     import tests.aio_catalogue.greeting  # noqa: F401  (registers `tests` on its first import)
 

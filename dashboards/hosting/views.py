@@ -27,11 +27,13 @@ from dash._get_app import app_context
 from dash.fingerprint import check_fingerprint
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import path
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
+from werkzeug.exceptions import HTTPException
 
 from dashboards import registry
 from dashboards.hosting import bundles
@@ -92,11 +94,30 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
     return response
 
 
+def is_page(request: HttpRequest, app: dash.Dash, rest: str) -> bool:
+    """Whether `rest` is answered by Dash's index: the app's first page, or any path its
+    catch-all route serves (a page of a Dash Pages app, or its 404 content)."""
+    if request.method != "GET":
+        return False
+    if rest == "":
+        return True
+    prefix = app.config.routes_pathname_prefix
+    try:
+        endpoint, _ = app.server.url_map.bind("portal").match(prefix + rest, method="GET")
+    except HTTPException:
+        return False
+    return endpoint == prefix + "<path:path>"
+
+
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
     response = _serve(request, ident, rest, cache_id)
+    page = registry.get(ident) is not None and is_page(request, registry.app(ident), rest)
     if rest == UPDATE and registry.get(ident) is not None:  # no label for a slug that is not one
         metrics.CALLBACKS.labels(dashboard=ident, status=str(response.status_code)).inc()
-    if rest == "" and response.status_code == 200:
+    if page and response.status_code == 200:
+        # Framed by the portal's dashboard page (site-wide DENY), with the CSRF cookie callbacks echo.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        get_token(request)
         # The page's own inline scripts (renderer, clientside callbacks) by their hashes.
         response._csp_update = {"script-src": _inline_script_hashes(ident)}
     if rest.startswith(SUITES):  # component files are public library code
@@ -131,7 +152,7 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
     response = call_app(request, app, rest)
     if response.status_code != 200:
         return response
-    if rest == "":
+    if is_page(request, app, rest):
         response.content = bundles.local_page(
             response.content.decode(), app_prefix(ident), traces=frozenset(dashboard.traces)
         ).encode()

@@ -21,6 +21,11 @@
   var paramsField = document.getElementById("report-params");
   var viewUrl = root.dataset.viewUrl;
   var query = new URL(viewUrl).search;
+  // A Dash Pages app: the page on screen ("" for the first), part of every link made here.
+  var pages = root.dataset.pages === "true";
+  var page = root.dataset.page || "";
+  var reportPage = root.dataset.reportPage || "";
+  var pageField = document.getElementById("report-page");
 
   function say(text, kind) {
     status.textContent = text;
@@ -41,7 +46,7 @@
 
   // The report's parameters in the same form as those the app posts, to tell when they changed.
   var reportQuery = reportUrl ? toQuery(JSON.parse(root.dataset.reportParams)) : null;
-  var onReport = Boolean(reportUrl);
+  var onReport = Boolean(reportUrl) && page === reportPage;
 
   function follow() {
     permalink.value = onReport ? reportUrl : viewUrl;
@@ -61,10 +66,24 @@
     if (event.data.slug !== slug) return;
     query = toQuery(event.data.params);
     viewUrl = pageUrl + query;
-    onReport = Boolean(reportUrl) && query === reportQuery;
+    onReport = Boolean(reportUrl) && query === reportQuery && page === reportPage;
     follow();
     if (paramsField) paramsField.value = JSON.stringify(event.data.params);
   });
+
+  // A Dash Pages app moved to another page (the script below): links and reports keep it.
+  if (pages) {
+    var dashboardUrl = new URL(root.dataset.dashboardUrl, pageUrl).href;
+    window.addEventListener("dashengine:page", function (event) {
+      page = event.detail;
+      pageUrl = dashboardUrl + page;
+      viewUrl = pageUrl + query;
+      onReport = Boolean(reportUrl) && query === reportQuery && page === reportPage;
+      if (pageField) pageField.value = page;
+      follow();
+    });
+    if (!onReport && reportUrl) follow(); // a default report opened at another page
+  }
 
   copyButton.addEventListener("click", function () {
     // Short enough for the toolbar's one line; the whole story in the tooltip.
@@ -151,5 +170,68 @@
       if (menu.open) menus.forEach(function (other) { if (other !== menu) other.open = false; });
       if (menu.open) { var first = menu.querySelector("input[type=text]"); if (first) first.focus(); }
     });
+  });
+})();
+
+// Dash Pages inside the portal: the address bar and the tab's title follow the page
+// on screen in the frame, and back/forward move the frame between pages. The frame
+// (portal/frame.js) keeps no history of its own here: where the app would push an
+// entry it replaces its address and tells this page, which pushes the portal's
+// address of that page (`/dashboards/<slug>/<page>`), one entry per page visited.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard-tools");
+  var frame = document.getElementById("dash-app");
+  if (!root || !frame || root.dataset.pages !== "true") return;
+  var dashboardUrl = root.dataset.dashboardUrl; // "/dashboards/<slug>/"
+  var appUrl = root.dataset.appUrl; // the frame's address of the app's first page
+  var appPrefix = "/django_plotly_dash/app/" + root.dataset.slug + "/";
+  var portalTitle = document.title;
+  var page = root.dataset.page || "";
+  // As dashboards/inputs.py `validate_page_path`: unreserved characters between single
+  // slashes, no `.` or `..` segment, not one of Dash's own `_` routes or its assets.
+  var SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+  function isPage(path) {
+    if (path === "") return true;
+    if (path.length > 300) return false;
+    var segments = path.split("/");
+    if (segments[0].charAt(0) === "_" || segments[0] === "assets") return false;
+    return segments.every(function (s) { return SEGMENT.test(s) && s !== "." && s !== ".."; });
+  }
+
+  // The page of a frame address: what follows the app's own address; null for anything else.
+  function pageOf(path) {
+    var base = path.indexOf(appUrl) === 0 ? appUrl : path.indexOf(appPrefix) === 0 ? appPrefix : null;
+    if (base === null) return null;
+    var rest = path.slice(base.length);
+    return isPage(rest) ? rest : null;
+  }
+
+  function show(next) {
+    page = next;
+    window.dispatchEvent(new CustomEvent("dashengine:page", { detail: page }));
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin || event.source !== frame.contentWindow) return;
+    var data = event.data;
+    if (!data || data.type !== "dashengine:page" || typeof data.path !== "string") return;
+    if (typeof data.title === "string" && data.title) document.title = data.title.slice(0, 200) + " · " + portalTitle;
+    var next = pageOf(data.path);
+    if (next === null || next === page) return;
+    // The query is the dashboard's parameters (or nothing): it stays as it is.
+    window.history.pushState({ page: next }, "", dashboardUrl + next + window.location.search);
+    show(next);
+  });
+
+  window.addEventListener("popstate", function () {
+    var path = window.location.pathname;
+    if (path.indexOf(dashboardUrl) !== 0) return;
+    var next = path.slice(dashboardUrl.length);
+    if (!isPage(next) || next === page) return;
+    show(next);
+    // Dash Pages names its pages below the app's own prefix.
+    frame.contentWindow.postMessage({ type: "dashengine:go", path: appPrefix + next }, window.location.origin);
   });
 })();
