@@ -115,6 +115,12 @@ def rss_kib(pid: int) -> int:
     return int(re.search(r"VmRSS:\s+(\d+)", status)[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (every thread)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_pids(master: int) -> list[int]:
     return [p for p in process_tree(master) if p != master]
 

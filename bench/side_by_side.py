@@ -8,17 +8,20 @@ Two sides, started one at a time, their order reversed on every repeat:
 - portal: the Procfile web command (gunicorn + uvicorn workers) with W workers.
 
 The portal side runs against a fresh SQLite database (`prepare_portal`) as the
-logged-in `admin`, and against Redis db 13 (cache and sessions) when Redis
-answers at 127.0.0.1:6379. Each side is bound to 127.0.0.1 only.
+logged-in `admin`, with the file cache (`--redis no`) or Redis db 13 for cache and
+sessions (`--redis yes`; `auto`, the default: when Redis answers at
+127.0.0.1:6379). Each side is bound to 127.0.0.1 only. `--rows` measures only
+the named rows, e.g. `--rows callback "callback, new inputs each time"`.
 
 Measured per side, median over the repeats:
 
 - requests/s, p50 and p99 latency (`wrk --latency`, --duration seconds after a
-  --warmup run) of: the gallery `/` and the dashboard page (portal only), the Dash
+  --warmup run), and the CPU time the side's processes spent per request (less
+  sensitive than requests/s to other load on the machine), of: the gallery `/` and the dashboard page (portal only), the Dash
   app page, `_dash-layout`, `_dash-dependencies`, the Stock Today callback with the
-  layout's initial values (built as dash-renderer does, tests/dash_requests.py; in
-  the portal, after the first, a shared answer), the same callback with new inputs
-  on every request (each starts on a day nobody asked for: a cold answer), and
+  layout's initial values (built as dash-renderer does, tests/dash_requests.py), the
+  same callback with new inputs on every request (each starts on a day nobody asked
+  for: nothing a memoised data function has seen), and
   one JS bundle as the app page links it (plus its target when that link redirects);
 - cold start: seconds from process start to the first 200 of the app page;
 - resident memory per worker after the load (mean over the workers);
@@ -37,6 +40,7 @@ import datetime as dt
 import html
 import http.client
 import json
+import random
 import re
 import socket
 import statistics
@@ -57,10 +61,12 @@ from bench.common import (  # noqa: E402
     PYTHON,
     ROOT,
     Session,
+    cpu_seconds,
     free_port,
     log_tail,
     portal_env,
     prepare_portal,
+    process_tree,
     procfile_web,
     rss_kib,
     server,
@@ -206,14 +212,34 @@ class App:
         dependencies = json.loads(expect(browser.fetch(self.prefix + "_dash-dependencies"), 200).body)
         [dependency] = server_callbacks(dependencies)
         first = dt.date(2007, 1, 3)
+        # A last day of its own for each measure, so that no repeat or earlier run (whose
+        # memoised data may still be in Redis or the file cache) has seen these views.
+        end = LAST_DAY - dt.timedelta(days=fresh_offset())
         return tuple(
             json.dumps(
                 callback_body(
-                    dependency, {**layout_values(layout), "start.date": str(first + dt.timedelta(days=n))}
+                    dependency,
+                    {
+                        **layout_values(layout),
+                        "start.date": str(first + dt.timedelta(days=n)),
+                        "end.date": str(end),
+                    },
                 )
             )
             for n in range(count)
         )
+
+
+LAST_DAY = dt.date(2016, 2, 29)  # Stock Today's last day; NEW_VIEWS days after 2007-01-03 stay before it
+_offsets_used: set[int] = set()
+
+
+def fresh_offset() -> int:
+    """Days before LAST_DAY, never the same twice in one run, at random across runs."""
+    choices = [n for n in range(300) if n not in _offsets_used]
+    offset = random.SystemRandom().choice(choices)
+    _offsets_used.add(offset)
+    return offset
 
 
 def expect(reply: Reply, status: int) -> Reply:
@@ -413,10 +439,14 @@ def plain_command(port: int, workers: int) -> list[str]:
 
 
 @contextmanager
-def portal_setup(database: Path, **extra: str) -> Iterator[Setup]:
+def portal_setup(database: Path, *, redis: str = "auto", **extra: str) -> Iterator[Setup]:
     """A migrated, seeded database and the admin's session, logged in through the login form once."""
-    redis = redis_answers()
-    env = portal_env(database, **extra, **({"REDIS_URL": REDIS_URL} if redis else {}))
+    with_redis = redis == "yes" or (redis == "auto" and redis_answers())
+    if redis == "yes" and not redis_answers():
+        raise RuntimeError("--redis yes, but Redis does not answer at 127.0.0.1:6379")
+    # The file cache in this run's own folder: nothing left from another run.
+    extra.setdefault("CACHE_DIR", str(database.parent / "cache"))
+    env = portal_env(database, **extra, **({"REDIS_URL": REDIS_URL} if with_redis else {}))
     prepare_portal(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -430,7 +460,7 @@ def portal_setup(database: Path, **extra: str) -> Iterator[Setup]:
             "X-CSRFToken": session.cookie("csrftoken"),
             "Referer": f"{base}{DASHBOARD_PAGE}",
         },
-        redis=redis,
+        redis=with_redis,
     )
 
 
@@ -453,8 +483,7 @@ def measure_side(side: str, setup: Setup, args) -> dict:
         try:
             browser = Browser(port, headers)
             endpoints = {}
-            for name in ENDPOINTS:
-                # Found afresh for every row: the portal's initial arguments expire after 60 s.
+            for name in args.rows:
                 request = requests_for(side, find_app(side, browser), browser, args.bundle).get(name)
                 if request is None:
                     continue
@@ -462,8 +491,13 @@ def measure_side(side: str, setup: Setup, args) -> dict:
                 first_body = request.body or (warm.bodies[0] if warm.bodies else None)
                 expect(browser.fetch(request.path, method=request.method, body=first_body), request.expect)
                 wrong = warm_up_and_check(port, warm, headers, args)
+                pids = process_tree(process.pid)
+                cpu_before = sum(cpu_seconds(pid) for pid in pids)
+                result = wrk(port, measured, headers, args.duration, args)
+                cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
                 endpoints[name] = {
-                    **wrk(port, measured, headers, args.duration, args),
+                    **result,
+                    "cpu_ms": cpu * 1000 / result["requests"],
                     "status": request.expect,
                     "warmup_errors": wrong,
                 }
@@ -514,7 +548,8 @@ def summarise(runs: dict[str, list[dict]]) -> list[dict]:
                 row[side] = None
                 continue
             row[side] = {
-                key: statistics.median(m[key] for m in measured) for key in ("rps", "p50_ms", "p99_ms")
+                key: statistics.median(m[key] for m in measured)
+                for key in ("rps", "p50_ms", "p99_ms", "cpu_ms")
             }
             row[side]["status"] = measured[0]["status"]
             # Not a median: every failed answer counts.
@@ -569,6 +604,8 @@ def table(rows: list[dict]) -> str:
         "portal/plain",
         "plain p50/p99 ms",
         "portal p50/p99 ms",
+        "plain CPU ms/req",
+        "portal CPU ms/req",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -576,6 +613,9 @@ def table(rows: list[dict]) -> str:
         ratio = f"{portal / plain:.2f}×" if plain and portal else "—"
         cells = [row["row"], *(req_cell(row[side], row["unit"]) for side in SIDES), ratio]
         cells += [latency_cell(row[side]) for side in SIDES]
+        cells += [
+            f"{row[side]['cpu_ms']:.2f}" if row[side] and "cpu_ms" in row[side] else "—" for side in SIDES
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -584,22 +624,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=5, help="seconds of wrk per endpoint")
     parser.add_argument(
-        "--warmup", type=float, default=1, help="seconds of wrk before each measure (0: none)"
+        "--warmup", type=float, default=1, help="seconds of wrk before each measure (1 to 10)"
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--bundle", default="dash_renderer", help="part of the JS bundle URL to load")
+    parser.add_argument(
+        "--redis",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="portal cache and sessions in Redis db 13",
+    )
+    parser.add_argument("--rows", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS), metavar="ROW")
     args = parser.parse_args()
     if not 1 <= args.warmup <= 10:
         parser.error("--warmup must be 1 to 10 s")
     if not 1 <= args.duration <= 50:
-        parser.error("--duration must be 1 to 50 s (the portal's initial arguments live 60 s)")
-    with tempfile.TemporaryDirectory() as tmp, portal_setup(Path(tmp) / "bench.sqlite3") as setup:
+        parser.error("--duration must be 1 to 50 s")
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        portal_setup(Path(tmp) / "bench.sqlite3", redis=args.redis) as setup,
+    ):
         runs = run_all(setup, args)
     rows = summarise(runs)
-    redis = f"Redis ({REDIS_URL})" if setup.redis else "no Redis (locmem cache, sessions in SQLite)"
+    redis = f"Redis ({REDIS_URL})" if setup.redis else "no Redis (file cache, sessions in SQLite)"
     print(
         f"Stock Today, {args.workers} workers per side, wrk {args.connections} connections, "
         f"{args.duration:g} s per endpoint, median of {args.repeat}; portal side with {redis}.\n"

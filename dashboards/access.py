@@ -8,6 +8,10 @@ Cost: the set of dashboards a user may open is one database query, cached
 (shared, and in the process) under an access version. Any change to grants, dashboards or group membership
 bumps the version after its transaction commits, so every process sees the
 change on its next request (the cache is Redis when `REDIS_URL` is set).
+
+A decision is used for DECISION_SECONDS at most, wherever it is kept: a bump
+the cache dropped (django-redis ignores a failed write) delays
+a revoke by seconds, never longer. Costs one query per user every few seconds.
 """
 
 from __future__ import annotations
@@ -22,13 +26,19 @@ from django.db.models import Q
 from dashkit import spec
 
 VERSION_KEY = "access:version"
-DECISION_TTL = 300  # seconds; a version bump makes old entries unreachable at once
-# Decisions this process has seen, by the same versioned key: a cache round trip
-# less per request. Only the version is read from the shared cache each time.
-_decisions: dict[str, frozenset[str]] = {}
+# How old a decision may be when it is used; a version bump makes it unreachable at once.
+DECISION_SECONDS = 10
+# Decisions this process has seen, by the same versioned key, with the time each
+# was made: a cache round trip less per request. The version is read every time.
+_decisions: dict[str, tuple[float, frozenset[str]]] = {}
 DECISIONS_KEPT = 10_000
 
 User = AbstractBaseUser | AnonymousUser
+
+
+def _now() -> float:
+    # Wall-clock time: a decision's age must mean the same in every process.
+    return time.time()
 
 
 def _bump() -> None:
@@ -57,27 +67,22 @@ def viewable_slugs(user: User) -> frozenset[str]:
 
     dashboards_sync_once()
     version = cache.get_or_set(VERSION_KEY, time.time_ns, None)
-    key = f"access:{version}:{user.pk}"
-    slugs = _decisions.get(key) or cache.get(key)
-    if slugs is None:
+    key = f"access:decision:{version}:{user.pk}"
+    now = _now()
+    kept = _decisions.get(key) or cache.get(key)
+    if isinstance(kept, tuple) and 0 <= now - kept[0] <= DECISION_SECONDS:
+        slugs = kept[1]
+    else:
         granted = Q(open_to_all=True) | Q(grants__user=user) | Q(grants__group__user=user)
         slugs = frozenset(
             Dashboard.objects.filter(granted, available=True).values_list("slug", flat=True).distinct()
         )
-        cache.set(key, slugs, DECISION_TTL)
+        kept = (now, slugs)
+        cache.set(key, kept, DECISION_SECONDS)
     if len(_decisions) > DECISIONS_KEPT:
         _decisions.clear()
-    _decisions[key] = slugs
+    _decisions[key] = kept
     user._viewable_slugs = slugs
-    return slugs
-
-
-def decided_slugs(user: User, *, version: int) -> frozenset[str] | None:
-    """What this process decided for this user at this access version, if it has:
-    kept on the user, so that `can_view` does not read the version again."""
-    slugs = _decisions.get(f"access:{version}:{user.pk}")
-    if slugs is not None:
-        user._viewable_slugs = slugs
     return slugs
 
 

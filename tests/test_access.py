@@ -82,6 +82,24 @@ def test_revoking_a_grant_refuses_the_very_next_callback(sales_client, stocktoda
     assert response["Content-Type"].startswith("text/plain")
 
 
+def test_a_revoke_whose_access_version_bump_the_cache_dropped_holds_within_seconds(
+    sales_client, stocktoday, monkeypatch
+):
+    """django-redis drops a failed write silently; the old decision,
+    in this process or in the shared cache, is then used for DECISION_SECONDS at most."""
+    from dashboards import access
+
+    body = stock_callback(sales_client)
+    assert post_callback(sales_client, body).status_code == 200
+    monkeypatch.setattr(access, "_bump", lambda: None)  # the cache refuses the new version
+    grant_remove(dashboard=stocktoday, group=Group.objects.get(name="Sales"))
+    decided = access._now()
+    monkeypatch.setattr(access, "_now", lambda: decided + access.DECISION_SECONDS + 1)
+    response = post_callback(sales_client, body)
+    assert response.status_code == 403
+    assert response.content == b"You do not have access to this dashboard."
+
+
 def test_a_group_membership_change_takes_effect_on_the_next_request(client, viewer):
     client.force_login(viewer)
     assert client.get(APP + "_dash-layout").status_code == 403

@@ -67,3 +67,21 @@ def test_an_anonymous_callback_is_refused(client, sales):
     client.logout()
     response = post_callback(client, body)
     assert response.status_code == 401
+
+
+def test_a_callback_runs_on_the_requests_own_thread_and_its_kept_event_loop():
+    import asyncio
+    import threading
+
+    from dashboards import registry
+
+    seen = []
+
+    async def dispatch():
+        seen.append((threading.get_ident(), asyncio.get_running_loop()))
+        return "answer"
+
+    run = registry.app("stocktoday").server.ensure_sync(dispatch)
+    assert (run(), run()) == ("answer", "answer")
+    (thread, loop), again = seen
+    assert (thread, loop) == again and thread == threading.get_ident()

@@ -364,7 +364,7 @@ def test_seed_demo_lists_the_demo_dashboards_so_each_role_has_some_to_ask_for(
     from django.core.management import call_command
 
     settings.DEBUG = True
-    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-123")
+    settings.DEMO_PASSWORD = "demo-password-123"
     call_command("seed_demo")
     assert set(Dashboard.objects.filter(discoverable=True).values_list("slug", flat=True)) == {
         "stocktoday",

@@ -15,7 +15,7 @@ def snapshot():
 @pytest.mark.django_db
 def test_it_creates_the_cast_and_running_it_twice_changes_nothing(settings, monkeypatch):
     settings.DEBUG = True
-    monkeypatch.setenv("DEMO_PASSWORD", "a-demo-password-1")
+    settings.DEMO_PASSWORD = "a-demo-password-1"
     call_command("seed_demo")
     first = snapshot()
     call_command("seed_demo")
@@ -30,7 +30,7 @@ def test_it_creates_the_cast_and_running_it_twice_changes_nothing(settings, monk
 @pytest.mark.django_db
 def test_it_prints_a_generated_password_once(settings, monkeypatch, capsys):
     settings.DEBUG = True
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    settings.DEMO_PASSWORD = ""
     call_command("seed_demo")
     out = capsys.readouterr().out
     password = out.split("Demo password (shown once): ")[1].strip()
@@ -42,7 +42,7 @@ def test_it_prints_a_generated_password_once(settings, monkeypatch, capsys):
 @pytest.mark.django_db
 def test_a_lost_demo_password_is_replaced_for_every_demo_user(settings, monkeypatch, capsys):
     settings.DEBUG = True
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    settings.DEMO_PASSWORD = ""
     call_command("seed_demo")
     capsys.readouterr()
     call_command("seed_demo", reset_passwords=True)
@@ -68,7 +68,7 @@ def test_each_demo_role_sees_a_different_gallery(settings, monkeypatch):
     from dashboards.selectors import dashboard_list_for_user
 
     settings.DEBUG = True
-    monkeypatch.setenv("DEMO_PASSWORD", "a-demo-password-1")
+    settings.DEMO_PASSWORD = "a-demo-password-1"
     call_command("seed_demo")
 
     def gallery(username):

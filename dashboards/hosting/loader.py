@@ -13,6 +13,7 @@ a module registers while it is imported goes to that module's app only.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import inspect
@@ -21,6 +22,7 @@ import logging
 import os
 import pkgutil
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -213,6 +215,9 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
         # Dash signs background-callback handles with it: every worker and instance
         # must agree, so it comes from the site's secret, not from each process.
         app.server.secret_key = salted_hmac("dashboards.hosting", dashboard.slug).hexdigest()
+    # Dash's dispatch is async whenever asgiref is installed; Flask runs it through
+    # asgiref's AsyncToSync: a new thread and a new event loop for every callback.
+    app.server.async_to_sync = functools.partial(_run_on_thread_loop, app.server)
     bundles.limit_to_own_libraries(app, module=module)
     bundles.localise_external_resources(app)
     if dashboard.params:
@@ -289,3 +294,36 @@ def _own_global_callbacks() -> Iterator[_Registered]:
         del dash_callback.GLOBAL_INLINE_SCRIPTS[before_scripts:]
         for key in set(dash_callback.GLOBAL_API_PATHS) - before_api:
             registered.api_paths[key] = dash_callback.GLOBAL_API_PATHS.pop(key)
+
+
+_thread_loops = threading.local()
+
+
+def _run_on_thread_loop(server, func):
+    """Flask's `async_to_sync` (a documented override): the coroutine runs on an event
+    loop this thread keeps, instead of a new thread and loop per call. As with
+    `asyncio.run`, nothing it left running outlives the call. In a thread that already
+    runs a loop, Flask's own way."""
+    flask_way = type(server).async_to_sync(server, func)
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # none: the usual case in a request thread
+            pass
+        else:
+            return flask_way(*args, **kwargs)
+        loop = getattr(_thread_loops, "loop", None)
+        if loop is None:
+            loop = _thread_loops.loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(func(*args, **kwargs))
+        finally:
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+    return run
