@@ -19,17 +19,20 @@ def callback_body(dependency: dict[str, Any], values: dict[str, Any]) -> dict[st
         ]
 
     output = dependency["output"]
-    outputs = [
-        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
-        for part in output.strip(".").split("...")
-    ]
-    return {
+    body = {
         "output": output,
-        "outputs": outputs if output.startswith("..") else outputs[0],
         "inputs": items("inputs"),
         "state": items("state"),
         "changedPropIds": [f"{i['id']}.{i['property']}" for i in dependency["inputs"]],
     }
+    if dependency.get("no_output"):
+        return body  # the renderer sends no `outputs` for a callback without any
+    # Split as the renderer splits the key: an allow_duplicate property keeps its `@<hash>`.
+    outputs = [
+        {"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+        for part in output.strip(".").split("...")
+    ]
+    return {**body, "outputs": outputs if output.startswith("..") else outputs[0]}
 
 
 def layout_values(layout: dict[str, Any]) -> dict[str, Any]:

@@ -1,16 +1,29 @@
 """The callback guard: a 4xx for any `_dash-update-component` body this dashboard
 would not produce, before any of its code runs.
 
-The body must be JSON as a browser writes it (`dashboards.inputs.browser_json`), name one of the app's callbacks, and
-carry exactly its outputs, inputs and state: the same ids (pattern-matching ids:
-the same keys, equal where not a wildcard; a list for ALL and ALLSMALLER) and
-properties. Declared parameters must pass their spec.
+dash-renderer 4.4.1 is the reference (`executeCallback` in
+dash/dash-renderer/build/dash_renderer.dev.js). It sends JSON (as a browser writes
+it, `dashboards.inputs.browser_json`) naming one of the app's callbacks by its key
+(`output`), with:
+
+- `outputs`: one `{id, property}` (a list of them for a `..a.b...c.d..` key), read
+  from the key as the renderer reads it: the property keeps the `@<hash>` of an
+  `allow_duplicate` output; no `outputs` at all for a callback without outputs;
+- `inputs` and `state` (`state` left out when there is none): the declared
+  dependencies in order, each `{id, property, value}`;
+- pattern-matching ids: the same keys, equal where not a wildcard; a list of items
+  for ALL and ALLSMALLER;
+- `changedPropIds`: the names of the inputs that changed.
+
+Declared parameters must pass their spec. Each refusal is logged with the
+dashboard, the reason and the callback's key, never the values sent.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 
 import dash
 from django.http import HttpRequest, HttpResponse
@@ -19,37 +32,64 @@ from dashboards.inputs import browser_json
 from dashboards.refusals import plain_text
 from dashkit.spec import Dashboard, ParamError
 
+logger = logging.getLogger(__name__)
+
 WILDCARDS = (["MATCH"], ["ALL"], ["ALLSMALLER"])
 MANY = (["ALL"], ["ALLSMALLER"])
+# A key longer than this is cut in the log: it comes from the caller.
+LOGGED_KEY_CHARS = 300
 
 
 def refuse_callback(request: HttpRequest, dashboard: Dashboard, app: dash.Dash) -> HttpResponse | None:
+    """None when dash-renderer could have sent this request to `app`, else the answer to give."""
+    output, refusal = _refusal(request, dashboard, app)
+    if refusal is None:
+        return None
+    status, message, reason = refusal
+    key = output[:LOGGED_KEY_CHARS] if isinstance(output, str) else None
+    logger.warning("Refused a callback body for dashboard %r: %s (output %r)", dashboard.slug, reason, key)
+    return plain_text(status, message)
+
+
+# (status, message for the caller, reason for the log: never a value sent)
+Refusal = tuple[int, str, str]
+
+
+def _refusal(request: HttpRequest, dashboard: Dashboard, app: dash.Dash) -> tuple[object, Refusal | None]:
     if request.method != "POST":
-        return plain_text(405, "Callbacks are sent with POST.")
+        return None, (405, "Callbacks are sent with POST.", "not a POST")
     if request.content_type != "application/json":
-        return plain_text(415, "Callbacks must be sent as application/json.")
+        return None, (415, "Callbacks must be sent as application/json.", "not application/json")
     try:
         body = browser_json(request.body)
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return plain_text(400, "The callback body is not valid JSON.")
+        return None, (400, "The callback body is not valid JSON.", "not a JSON object")
     output = body.get("output")
     callback = app.callback_map.get(output) if isinstance(output, str) else None
     if callback is None or "callback" not in callback:
-        return plain_text(400, "This dashboard has no such callback.")
-    inputs, state = body.get("inputs", []), body.get("state", [])
+        return output, (400, "This dashboard has no such callback.", "no such callback")
+    inputs, state = body.get("inputs"), body.get("state", [])
     if not (_items_match(inputs, callback["inputs"]) and _items_match(state, callback["state"])):
-        return plain_text(400, "The callback's inputs do not match the dashboard.")
-    if not _outputs_match(body.get("outputs"), output):
-        return plain_text(400, "The callback's outputs do not match the dashboard.")
+        return output, (
+            400,
+            "The callback's inputs do not match the dashboard.",
+            "inputs or state do not match",
+        )
+    if not _outputs_match(body, output, no_output=bool(callback.get("no_output"))):
+        return output, (400, "The callback's outputs do not match the dashboard.", "outputs do not match")
     changed = body.get("changedPropIds", [])
     if not (isinstance(changed, list) and all(isinstance(c, str) for c in changed)):
-        return plain_text(400, "The callback's changedPropIds are not a list of names.")
-    return _refuse_params(dashboard, [*inputs, *state])
+        return output, (
+            400,
+            "The callback's changedPropIds are not a list of names.",
+            "changedPropIds are not a list of names",
+        )
+    return output, _param_refusal(dashboard, [*inputs, *state])
 
 
-def _refuse_params(dashboard: Dashboard, items: list) -> HttpResponse | None:
+def _param_refusal(dashboard: Dashboard, items: list) -> Refusal | None:
     # An empty choice is left to the dashboard, which tells the user what to pick.
     params = {p.name: p for p in dashboard.params}
     for item in items:
@@ -59,14 +99,22 @@ def _refuse_params(dashboard: Dashboard, items: list) -> HttpResponse | None:
         try:
             param.clean(item["value"])
         except ParamError as error:
-            return plain_text(400, f"Bad parameter {error}")
+            return 400, f"Bad parameter {error}", f"parameter {param.name!r} fails its spec"
     return None
 
 
-@functools.lru_cache(maxsize=4096)
-def _pattern(declared_id: str) -> dict | None:
-    """A declared pattern-matching id (Dash keys it as JSON), or None for a plain id."""
-    return json.loads(declared_id) if declared_id.startswith("{") else None
+def _outputs_match(body: dict, output: str, *, no_output: bool) -> bool:
+    if no_output:
+        # The renderer sends `outputs[0]` of an empty list: JSON leaves it out.
+        return "outputs" not in body
+    multi = output.startswith("..")
+    parts = output[2:-2].split("...") if multi else [output]
+    given = body.get("outputs") if multi else [body.get("outputs")]
+    if not isinstance(given, list) or len(given) != len(parts):
+        return False
+    # The renderer splits the key at its last dot, so an allow_duplicate output's
+    # property is sent with its `@<hash>`, as it is in the key.
+    return all(_matches(item, *part.rpartition(".")[::2]) for item, part in zip(given, parts, strict=True))
 
 
 def _items_match(given, declared: list[dict]) -> bool:
@@ -77,23 +125,18 @@ def _items_match(given, declared: list[dict]) -> bool:
     )
 
 
-def _outputs_match(outputs, output: str) -> bool:
-    multi = output.startswith("..")
-    parts = output[2:-2].split("...") if multi else [output]
-    given = outputs if multi else [outputs]
-    if not isinstance(given, list) or len(given) != len(parts):
-        return False
-    for item, part in zip(given, parts, strict=True):
-        declared_id, _, prop = part.rpartition(".")
-        # allow_duplicate outputs carry a hash in their key, not in the request.
-        if not _matches(item, declared_id, prop.split("@")[0]):
-            return False
-    return True
+@functools.lru_cache(maxsize=4096)
+def _pattern(declared_id: str) -> dict | None:
+    """A declared pattern-matching id (Dash keys it as JSON), or None for a plain id."""
+    return json.loads(declared_id) if declared_id.startswith("{") else None
 
 
 def _matches(item, declared_id: str, prop: str) -> bool:
     """One request item for a declared dependency (a list of items for ALL and ALLSMALLER)."""
-    pattern = _pattern(declared_id)
+    try:
+        pattern = _pattern(declared_id)
+    except ValueError:  # a dot in a pattern's value is escaped in the key: the renderer cannot read it either
+        return False
     if pattern is None:
         return _one(item, prop) and item["id"] == declared_id
     items = item if any(v in MANY for v in pattern.values()) else [item]

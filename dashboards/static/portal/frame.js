@@ -95,24 +95,33 @@
 
   // dash-renderer asks for everything with fetch: the page's layout and callbacks
   // first, then each update. In production it shows nothing when one fails.
+  // Updates are numbered as they are sent: one that works takes the message away only
+  // if it was sent after the one that failed (one click may send several at once).
   var nativeFetch = window.fetch;
+  var sent = 0;
+  var lastFailed = 0;
   if (nativeFetch) {
     window.fetch = function (input) {
       var url = typeof input === "string" ? input : (input && input.url) || String(input);
       var kind = /_dash-update-component(\?|$)/.test(url) ? "update" : /_dash-(layout|dependencies)(\?|$)/.test(url) ? "start" : null;
       var answer = nativeFetch.apply(this, arguments);
       if (!kind) return answer;
+      var number = ++sent;
       return answer.then(
         function (response) {
           if (response.ok) {
-            if (kind === "update") clear();
+            if (kind === "update" && number > lastFailed) clear();
           } else {
+            lastFailed = number;
             failed(kind, response.status);
           }
           return response;
         },
         function (error) {
-          if (!error || error.name !== "AbortError") failed(kind, 0);
+          if (!error || error.name !== "AbortError") {
+            lastFailed = number;
+            failed(kind, 0);
+          }
           throw error;
         }
       );
@@ -305,4 +314,55 @@
     attributes: true,
     attributeFilter: ["tabindex", "role", "aria-selected", "aria-labelledby", "aria-label"],
   });
+
+  // ---- Dash Pages inside the portal -------------------------------------------
+  // The page around a Pages app's frame (portal/dashboard.js, `data-pages` on the
+  // iframe) owns the history: one entry per page, with the portal's address of the
+  // page. So here a page change (dcc.Link, dcc.Location) replaces this frame's
+  // address instead of adding an entry, and the page around is told the address and
+  // the title; back/forward there come back as `dashengine:go`, which moves this
+  // frame the way the browser's own back does (a popstate that dcc.Location follows).
+  var portalFrame = null;
+  try {
+    portalFrame = window.frameElement;
+  } catch (error) {
+    portalFrame = null; // framed by another site: nothing to tell it
+  }
+  if (portalFrame && portalFrame.dataset && portalFrame.dataset.pages === "true") followPages();
+
+  function followPages() {
+    var replaceState = window.history.replaceState;
+    var told = "";
+
+    function tell() {
+      var now = window.location.pathname + "\n" + document.title;
+      if (now === told) return;
+      told = now;
+      window.parent.postMessage(
+        { type: "dashengine:page", path: window.location.pathname, title: document.title },
+        window.location.origin
+      );
+    }
+
+    window.history.pushState = function (state, unused, url) {
+      replaceState.call(window.history, state, unused, url);
+      tell();
+    };
+    // Dash Pages sets document.title once the page is drawn (the page's own <title> is the app's).
+    new MutationObserver(tell).observe(document.head, { childList: true, subtree: true, characterData: true });
+
+    // Only a path on this site, of URL path characters, without `..`: the page around
+    // can move this frame between the app's pages, nowhere else.
+    var PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+    window.addEventListener("message", function (event) {
+      if (event.origin !== window.location.origin || event.source !== window.parent) return;
+      var data = event.data;
+      if (!data || data.type !== "dashengine:go" || typeof data.path !== "string") return;
+      if (!PATH.test(data.path) || /\/\.\.?(\/|$)|\/\//.test(data.path)) return;
+      if (data.path === window.location.pathname) return;
+      replaceState.call(window.history, {}, "", data.path);
+      window.dispatchEvent(new PopStateEvent("popstate", { state: {} }));
+      tell();
+    });
+  }
 })();
