@@ -16,7 +16,9 @@ a revoke by seconds, never longer. Costs one query per user every few seconds.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
@@ -30,8 +32,9 @@ VERSION_KEY = "access:version"
 DECISION_SECONDS = 10
 # Decisions this process has seen, by the same versioned key, with the time each
 # was made: a cache round trip less per request. The version is read every time.
-_decisions: dict[str, tuple[float, frozenset[str]]] = {}
+_decisions: OrderedDict[str, tuple[float, frozenset[str]]] = OrderedDict()
 DECISIONS_KEPT = 10_000
+_keeping = threading.Lock()
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -79,9 +82,11 @@ def viewable_slugs(user: User) -> frozenset[str]:
         )
         kept = (now, slugs)
         cache.set(key, kept, DECISION_SECONDS)
-    if len(_decisions) > DECISIONS_KEPT:
-        _decisions.clear()
-    _decisions[key] = kept
+    with _keeping:  # request threads share it
+        _decisions[key] = kept
+        _decisions.move_to_end(key)
+        while len(_decisions) > DECISIONS_KEPT:  # the oldest go first
+            _decisions.popitem(last=False)
     user._viewable_slugs = slugs
     return slugs
 

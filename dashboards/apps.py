@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 # Imported with the app registry, before django_plotly_dash patches dash.
 from dashboards.hosting import compat  # noqa: F401
@@ -11,7 +12,9 @@ class DashboardsConfig(AppConfig):
     def ready(self):
         from dashboards import checks, registry, signals  # noqa: F401  (registers checks and signals)
         from dashboards.memo import memo_store_install
+        from dashkit.spec import use_data_dir
 
+        use_data_dir(settings.DATA_DIR)
         memo_store_install()
 
         # Dashboards defined in code get their database row after every migrate.

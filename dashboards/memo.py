@@ -1,8 +1,8 @@
 """Where the portal keeps the answers of memoised data functions (`dashkit.memo`).
 
 With Redis (`REDIS_URL`), in the site's cache, so every worker and instance
-shares them; without it, in each process (the file cache would write a file per
-new answer). Answers above `MEMO_MAX_BYTES` are not kept, and `MEMO_SECONDS`
+shares them; without it, in each process, up to `MEMO_LOCAL_MAX_BYTES` (the file
+cache would write a file per new answer). Answers above `MEMO_MAX_BYTES` are not kept, and `MEMO_SECONDS`
 bounds how long one is. Hits and misses are counted for `/metrics`.
 """
 
@@ -53,5 +53,9 @@ def memo_store_install() -> None:
     elif settings.REDIS_URL:
         kept = CacheStore()
     else:
-        kept = memo.LocalStore(max_item_bytes=settings.MEMO_MAX_BYTES)
+        kept = memo.LocalStore(
+            max_bytes=settings.MEMO_LOCAL_MAX_BYTES,
+            max_item_bytes=settings.MEMO_MAX_BYTES,
+            max_age=settings.MEMO_SECONDS,
+        )
     memo.use_store(CountedStore(kept))

@@ -18,6 +18,9 @@ class UnknownPath(AsyncWebsocketConsumer):
 
     async def connect(self):
         logger.info("Websocket refused: no route for %r", self.scope.get("path", ""))
+        # Accepted first: a close before the handshake reaches the client as a bare
+        # HTTP 403, without the code that says why.
+        await self.accept()
         await self.close(code=NO_SUCH_PATH)
 
 

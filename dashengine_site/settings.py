@@ -81,10 +81,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# The dashboard modules read their bundled data without Django settings: the app
+# hands them this folder (`dashkit.spec.use_data_dir`), the environment untouched.
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "dashboards" / "data")))
-# The dashboard modules read their bundled data without Django settings, so
-# they take the folder from the same variable.
-os.environ.setdefault("DATA_DIR", str(DATA_DIR))
 
 INSTALLED_APPS = [
     "daphne",
@@ -231,6 +230,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 MEMO_SECONDS = env_int("MEMO_SECONDS", 60 * 60)
 # Larger answers are given but not kept.
 MEMO_MAX_BYTES = env_int("MEMO_MAX_BYTES", 8 * 2**20)
+# Without Redis, what each process keeps of them at most.
+MEMO_LOCAL_MAX_BYTES = env_int("MEMO_LOCAL_MAX_BYTES", 256 * 2**20)
 
 # --- Accounts -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -14,6 +14,8 @@ given:
   the modules beside it, the kit's own source and the data folder's listing.
   A new release, a changed module or a new data file is a new version.
 
+It sees no app either: build addresses (`dash.get_asset_url`) in the callback.
+
 Where answers are kept: in the process (a bounded dict) when the dashboard runs
 alone; in the portal, the site's cache (Redis when set, so every worker and
 instance shares them), installed with `use_store`. Answers larger than the
@@ -33,6 +35,7 @@ import importlib.metadata
 import pickle
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -52,32 +55,47 @@ class Store(Protocol):
 
 
 class LocalStore:
-    """Answers kept in this process, the least recently used leaving first once
-    `max_bytes` is reached."""
+    """Answers kept in this process for `max_age` seconds, the least recently used
+    leaving first once they take `max_bytes` (keys and bookkeeping counted)."""
 
-    def __init__(self, *, max_bytes: int = 256 * 2**20, max_item_bytes: int = 32 * 2**20):
-        self.max_bytes, self.max_item_bytes = max_bytes, max_item_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+    ENTRY_BYTES = 200  # what an entry costs besides its key and value, about
+
+    def __init__(
+        self, *, max_bytes: int = 256 * 2**20, max_item_bytes: int = 32 * 2**20, max_age: float = 3600
+    ):
+        self.max_bytes, self.max_item_bytes, self.max_age = max_bytes, max_item_bytes, max_age
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
+    def _cost(self, key: str, value: bytes) -> int:
+        return len(key) + len(value) + self.ENTRY_BYTES
+
     def get(self, key: str, *, function: str) -> bytes | None:
         with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
+            kept = self._items.get(key)
+            if kept is None:
+                return None
+            if time.monotonic() > kept[0]:
+                self._drop(key)
+                return None
+            self._items.move_to_end(key)
+            return kept[1]
 
     def set(self, key: str, value: bytes, *, function: str) -> None:
         if len(value) > self.max_item_bytes:
             return
         with self._lock:
-            old = self._items.pop(key, None)
-            self._size += len(value) - (len(old) if old is not None else 0)
-            self._items[key] = value
+            self._drop(key)
+            self._items[key] = (time.monotonic() + self.max_age, value)
+            self._size += self._cost(key, value)
             while self._size > self.max_bytes:
-                _, dropped = self._items.popitem(last=False)
-                self._size -= len(dropped)
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: str) -> None:
+        kept = self._items.pop(key, None)
+        if kept is not None:
+            self._size -= self._cost(key, kept[1])
 
 
 _store: Store = LocalStore()
@@ -90,8 +108,13 @@ def use_store(store: Store) -> None:
 
 
 def memoize(func: F) -> F:
-    """`func`'s answers, kept by its arguments (which must pickle) and code version."""
+    """`func`'s answers, kept by its arguments (which must pickle) and code version.
+
+    Only a module-level function: two functions made by one factory, or two lambdas,
+    share a name but not what they compute, and would share answers."""
     name = f"{func.__module__}.{func.__qualname__}"
+    if "<" in func.__qualname__ or getattr(func, "__closure__", None):
+        raise TypeError(f"memoize takes module-level functions only, not {name}")
 
     @functools.wraps(func)
     def memoised(*args: Any, **kwargs: Any) -> Any:

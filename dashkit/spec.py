@@ -20,9 +20,18 @@ import pandas as pd
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "dashboards" / "data"
 
 
+_data_dir: Path | None = None
+
+
+def use_data_dir(path: Path) -> None:
+    """Where `data_dir` points when `DATA_DIR` is not in the environment (the portal's setting)."""
+    global _data_dir
+    _data_dir = Path(path)
+
+
 def data_dir() -> Path:
-    """Folder of bundled data files (`DATA_DIR`, else `dashboards/data`)."""
-    return Path(os.environ.get("DATA_DIR") or DEFAULT_DATA_DIR)
+    """Folder of bundled data files (`DATA_DIR`, else the portal's setting, else `dashboards/data`)."""
+    return Path(os.environ.get("DATA_DIR") or _data_dir or DEFAULT_DATA_DIR)
 
 
 class ParamError(ValueError):

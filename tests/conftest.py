@@ -160,33 +160,51 @@ def plain():
 
     servers, urls = [], {}
     for name in APPS:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    str(settings.BASE_DIR / "tests" / "plain_dash.py"),
-                    f"tests.compat_apps.{name}",
-                    str(port),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls[name] = f"http://127.0.0.1:{port}/"
-    for url in urls.values():
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+        server, urls[name] = start_plain_dash(f"tests.compat_apps.{name}")
+        servers.append(server)
     yield urls
     for server in servers:
         server.terminate()
         server.wait()
+
+
+def start_plain_dash(module: str, base_path: str = "/") -> tuple[subprocess.Popen, str]:
+    """`module`'s app served alone by plain Dash (tests/plain_dash.py) on a free port, once it
+    answers: (the process, its base URL). The caller stops it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(settings.BASE_DIR / "tests" / "plain_dash.py"), module, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}{base_path}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    return server, url
+
+
+def with_catalogue_packages(monkeypatch, *packages: str):
+    """The shipped catalogue plus the modules of these packages, for this test (failures
+    kept, as the system checks see them); returns the added part."""
+    from dashboards import registry
+    from dashboards.hosting.loader import Catalogue, discover
+    from dashboards.services import dashboards_sync
+
+    shipped, extra = registry.catalogue(), discover(list(packages))
+    merged = Catalogue(
+        discovered=[*shipped.discovered, *extra.discovered],
+        by_slug={**shipped.by_slug, **extra.by_slug},
+        failed={**shipped.failed, **extra.failed},
+    )
+    monkeypatch.setattr(registry, "_catalogue", merged)
+    dashboards_sync()
+    return extra
 
 
 def catalogue_of(*dashboards):

@@ -20,24 +20,16 @@ import dash._hooks
 import dash._pages
 import pytest
 
-from dashboards import registry
 from dashboards.hosting import isolation
-from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import Dashboard
-from dashboards.services import dashboards_sync, grant_add
+from dashboards.services import grant_add
+from tests.conftest import with_catalogue_packages
 from tests.dash_requests import app_url, callback_body
 
 
 @pytest.fixture
 def isolated(monkeypatch, cast):
-    shipped = registry.catalogue()
-    extra = discover(["tests.pages_apps"])
-    assert extra.failed == {}
-    merged = Catalogue(
-        discovered=[*shipped.discovered, *extra.discovered], by_slug={**shipped.by_slug, **extra.by_slug}
-    )
-    monkeypatch.setattr(registry, "_catalogue", merged)
-    dashboards_sync()
+    assert with_catalogue_packages(monkeypatch, "tests.pages_apps").failed == {}
     for slug in ("a", "c", "hooked", "plain"):
         grant_add(dashboard=Dashboard.objects.get(slug=slug), user=cast["alice"])
     grant_add(dashboard=Dashboard.objects.get(slug="b"), user=cast["marketing"])

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboards import registry
-from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import Dashboard
-from dashboards.services import dashboards_sync, grant_add
+from dashboards.services import grant_add
+from tests.conftest import with_catalogue_packages
 from tests.test_compat import prefix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,19 +91,7 @@ def test_check_deploy_refuses_a_catalogue_with_a_broken_module(site_env):
 
 
 def test_the_good_dashboards_are_served_beside_a_broken_module(monkeypatch, client, cast):
-    shipped = registry.catalogue()
-    extra = discover(["tests.compat_broken"])
-    assert BROKEN in extra.failed
-    monkeypatch.setattr(
-        registry,
-        "_catalogue",
-        Catalogue(
-            discovered=[*shipped.discovered, *extra.discovered],
-            by_slug={**shipped.by_slug, **extra.by_slug},
-            failed=extra.failed,
-        ),
-    )
-    dashboards_sync()
+    assert BROKEN in with_catalogue_packages(monkeypatch, "tests.compat_broken").failed
     for slug in ("fine", "stocktoday"):
         grant_add(dashboard=Dashboard.objects.get(slug=slug), user=cast["alice"])
     client.force_login(cast["alice"])

@@ -18,9 +18,10 @@ from collections import Counter
 import pytest
 
 from dashboards import registry
-from dashboards.hosting.loader import Catalogue, discover
+from dashboards.hosting.loader import discover
 from dashboards.models import Dashboard
 from dashboards.services import dashboards_sync, grant_add
+from tests.conftest import with_catalogue_packages
 
 APPS = ["context", "patterns", "clientside", "downloads", "libraries", "multipage", "duplicates"]
 
@@ -41,14 +42,8 @@ def plain_request(url: str, body: dict | None = None) -> tuple[int, bytes]:
 
 def add_compat_apps(monkeypatch, alice) -> None:
     """The shipped catalogue plus the compat apps, which `alice` may open."""
-    shipped = registry.catalogue()
-    extra = discover(["tests.compat_apps"])
+    extra = with_catalogue_packages(monkeypatch, "tests.compat_apps")
     assert extra.failed == {}
-    merged = Catalogue(
-        discovered=[*shipped.discovered, *extra.discovered], by_slug={**shipped.by_slug, **extra.by_slug}
-    )
-    monkeypatch.setattr(registry, "_catalogue", merged)
-    dashboards_sync()
     for slug in extra.by_slug:
         grant_add(dashboard=Dashboard.objects.get(slug=slug), user=alice)
 

@@ -2,6 +2,7 @@
 blind to the request, kept in the site's cache in the portal."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import dash
 import flask
@@ -21,36 +22,46 @@ def local_store(monkeypatch):
     return store
 
 
+CALLS: list = []
+SEEN: dict = {}
+
+
+@memo.memoize
+def double(params):
+    CALLS.append(params)
+    return {"n": params["n"] * 2}
+
+
+@memo.memoize
+def look(word):
+    SEEN["request"] = flask.has_request_context()
+    try:
+        SEEN["triggered"] = dash.ctx.triggered_id
+    except LookupError:
+        SEEN["triggered"] = "no callback context"
+    return word
+
+
+@memo.memoize
+def size(thing):
+    CALLS.append(thing)
+    return 3
+
+
 def test_the_same_arguments_are_computed_once_and_new_ones_computed_again(local_store):
-    calls = []
-
-    @memo.memoize
-    def double(params):
-        calls.append(params)
-        return {"n": params["n"] * 2}
-
+    CALLS.clear()
     assert [double({"n": 1}), double({"n": 1}), double({"n": 2})] == [{"n": 2}, {"n": 2}, {"n": 4}]
-    assert calls == [{"n": 1}, {"n": 2}]
+    assert CALLS == [{"n": 1}, {"n": 2}]
 
 
 def test_a_memoised_function_sees_no_request_and_no_callback_context(local_store):
-    seen = {}
-
-    @memo.memoize
-    def look(word):
-        seen["request"] = flask.has_request_context()
-        try:
-            seen["triggered"] = dash.ctx.triggered_id
-        except LookupError:
-            seen["triggered"] = "no callback context"
-        return word
-
+    SEEN.clear()
     app = Dash(__name__)
     app.layout = html.Div([html.Button(id="go"), html.Div(id="out")])
 
     @app.callback(Output("out", "children"), Input("go", "n_clicks"))
     def update(clicks):
-        seen["callback saw"] = (flask.request.cookies["sessionid"], dash.ctx.triggered_id)
+        SEEN["callback saw"] = (flask.request.cookies["sessionid"], dash.ctx.triggered_id)
         return look("hello")
 
     body = {
@@ -61,25 +72,47 @@ def test_a_memoised_function_sees_no_request_and_no_callback_context(local_store
     }
     client = app.server.test_client()
     client.set_cookie("sessionid", "alice")
-    answer = client.post("/_dash-update-component", json=body)
+    # A thread of its own, as a request's: the browser tests keep an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(client.post, "/_dash-update-component", json=body).result()
     assert answer.json["response"] == {"out": {"children": "hello"}}
-    assert seen == {"callback saw": ("alice", "go"), "request": False, "triggered": "no callback context"}
+    assert SEEN == {"callback saw": ("alice", "go"), "request": False, "triggered": "no callback context"}
 
 
 def test_an_argument_that_cannot_be_pickled_is_computed_every_time(local_store):
-    calls = []
-
-    @memo.memoize
-    def size(thing):
-        calls.append(1)
-        return 3
-
+    CALLS.clear()
     assert size(lambda: None) == size(lambda: None) == 3
-    assert len(calls) == 2
+    assert len(CALLS) == 2
+
+
+def test_only_module_level_functions_can_be_memoised():
+    # Made by one factory, two loaders share a name but not their data: never one key.
+    def loader(table):
+        def load(params):
+            return table
+
+        return load
+
+    with pytest.raises(TypeError, match="module-level functions only"):
+        memo.memoize(loader("salaries"))
+    with pytest.raises(TypeError, match="module-level functions only"):
+        memo.memoize(lambda params: params)
+
+
+def test_the_local_store_forgets_answers_older_than_its_age(monkeypatch):
+    store = memo.LocalStore(max_age=60)
+    now = [1000.0]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: now[0])
+    store.set("a", b"aaaa", function="f")
+    now[0] += 59
+    assert store.get("a", function="f") == b"aaaa"
+    now[0] += 2
+    assert store.get("a", function="f") is None
 
 
 def test_the_local_store_lets_the_least_recently_used_answers_go_first():
-    store = memo.LocalStore(max_bytes=10, max_item_bytes=6)
+    # Each entry costs its key, its value and ENTRY_BYTES: room for two of these.
+    store = memo.LocalStore(max_bytes=2 * (1 + 4 + memo.LocalStore.ENTRY_BYTES), max_item_bytes=6)
     store.set("a", b"aaaa", function="f")
     store.set("b", b"bbbb", function="f")
     assert store.get("a", function="f") == b"aaaa"  # used: "b" is now the oldest

@@ -6,10 +6,9 @@ import json
 import pytest
 from django.test import Client
 
-from dashboards import registry
-from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import Dashboard
-from dashboards.services import dashboards_sync, grant_add
+from dashboards.services import grant_add
+from tests.conftest import with_catalogue_packages
 from tests.dash_requests import callback_body
 
 APP = "/django_plotly_dash/app/channels/"
@@ -17,20 +16,11 @@ APP = "/django_plotly_dash/app/channels/"
 
 @pytest.fixture
 def two_users(monkeypatch, cast):
-    shipped, extra = registry.catalogue(), discover(["tests.leak_apps"])
-    assert extra.failed == {}
-    monkeypatch.setattr(
-        registry,
-        "_catalogue",
-        Catalogue(
-            discovered=[*shipped.discovered, *extra.discovered],
-            by_slug={**shipped.by_slug, **extra.by_slug},
-        ),
-    )
-    dashboards_sync()
+    assert with_catalogue_packages(monkeypatch, "tests.leak_apps").failed == {}
     clients = []
     for name in ("alice", "sales"):
-        grant_add(dashboard=Dashboard.objects.get(slug="channels"), user=cast[name])
+        for slug in ("channels", "greeting"):
+            grant_add(dashboard=Dashboard.objects.get(slug=slug), user=cast[name])
         client = Client(
             HTTP_X_REMOTE_USER=f"{name}@corp",
             HTTP_ACCEPT_LANGUAGE=f"{name}-lang",
@@ -83,3 +73,31 @@ def test_two_users_sending_the_same_body_each_get_their_own_answer(two_users, ou
     first = _ask(alice, output)
     second = _ask(sales, output)
     assert (first, second) == (f"hello {expected(alice)}", f"hello {expected(sales)}")
+
+
+def test_a_views_layout_holds_no_answer_computed_for_whoever_asked_first(two_users):
+    alice, sales = two_users
+    page = alice.get("/dashboards/greeting/?region=South").content.decode()
+    view = page.split('src="/django_plotly_dash/app/greeting/', 1)[1].split('"', 1)[0]
+    layouts = [
+        client.get(f"/django_plotly_dash/app/greeting/{view}_dash-layout").content.decode()
+        for client in (alice, sales)
+    ]
+    assert layouts[0] == layouts[1]
+    assert '"value": "South"' in layouts[0] or '"value":"South"' in layouts[0]
+    assert "@example.com" not in layouts[0] and "session" not in layouts[0]
+    answer = sales.post(
+        "/django_plotly_dash/app/greeting/_dash-update-component",
+        json.dumps(
+            {
+                "output": "hello.children",
+                "outputs": {"id": "hello", "property": "children"},
+                "inputs": [{"id": "region", "property": "value", "value": "South"}],
+                "changedPropIds": [],
+            }
+        ),
+        content_type="application/json",
+    )
+    assert json.loads(answer.content)["response"]["hello"]["children"].startswith(
+        "South for sales@example.com"
+    )

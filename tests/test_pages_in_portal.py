@@ -10,24 +10,16 @@ from html import unescape
 
 import pytest
 
-from dashboards import registry
-from dashboards.hosting.loader import Catalogue, discover
 from dashboards.models import AuditEvent, DefaultReport, Report
-from dashboards.services import dashboards_sync, grant_add
+from dashboards.services import grant_add
+from tests.conftest import with_catalogue_packages
 
 HANDBOOK_APP = "/django_plotly_dash/app/handbook/"
 
 
 def add_pages_apps(monkeypatch, alice) -> None:
     """The shipped catalogue plus tests/pages_apps (`handbook`), which `alice` may open."""
-    shipped = registry.catalogue()
-    extra = discover(["tests.pages_apps"])
-    assert extra.failed == {}
-    merged = Catalogue(
-        discovered=[*shipped.discovered, *extra.discovered], by_slug={**shipped.by_slug, **extra.by_slug}
-    )
-    monkeypatch.setattr(registry, "_catalogue", merged)
-    dashboards_sync()
+    assert with_catalogue_packages(monkeypatch, "tests.pages_apps").failed == {}
     from dashboards.models import Dashboard
 
     grant_add(dashboard=Dashboard.objects.get(slug="handbook"), user=alice)

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dash
-from dash import _callback_signing
-from dash._utils import gen_salt
 from dash.development.base_component import Component, ComponentRegistry
 from dash.fingerprint import check_fingerprint
 from django.conf import settings
@@ -313,18 +311,6 @@ def local_page(page: str, prefix: str, *, traces: frozenset[str] = frozenset()) 
         page = re.sub(r"<html\b", "<html data-dashkit", page, count=1)
     page = page.replace("<head>", "<head>" + frame, 1) if "<head>" in page else frame + page
     return re.sub(r'<(link|script)\b[^>]*\b(href|src)="(https?:)?//[^"]*"[^>]*>(</script>)?', "", page)
-
-
-# Dash's config names the page load (`end_id`), signed: background callbacks bind
-# their handles to it, so that one page load cannot use another's.
-END_ID = re.compile(rb'(<script id="_dash-config" type="application/json">[^<]*?"end_id":\s*")([^"]*)(")')
-
-
-def fresh_end_id(page: bytes, app: dash.Dash) -> bytes:
-    """The page with an `end_id` of its own, as Dash gives every page it renders:
-    the page itself is made once and given many times."""
-    token = _callback_signing.sign(app._get_signing_secret(), _callback_signing.END_SCOPE, gen_salt(24))
-    return END_ID.sub(lambda m: m[1] + token.encode() + m[3], page, count=1)
 
 
 def limit_to_own_libraries(app: dash.Dash, *, module: types.ModuleType) -> None:

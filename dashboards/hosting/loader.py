@@ -128,6 +128,16 @@ def load(module_name: str, *, slug: str) -> Hosted | None:
 
 
 def _load(module_name: str, *, slug: str) -> Hosted | None:
+    # `Dash.add_startup_route` keeps routes in a class-wide list that every app built
+    # later mounts: what a module adds there is for its own app only.
+    startup_routes = len(dash.Dash.STARTUP_ROUTES)
+    try:
+        return _load_module(module_name, slug=slug)
+    finally:
+        del dash.Dash.STARTUP_ROUTES[startup_routes:]
+
+
+def _load_module(module_name: str, *, slug: str) -> Hosted | None:
     # The module's pages and dash.hooks: its own, while it loads and its app is built.
     own = isolation.ModuleState(module_name)
     try:
@@ -151,6 +161,11 @@ def _load(module_name: str, *, slug: str) -> Hosted | None:
         if app is None:
             return None
         dashboard = _dashboard_for(module, app, slug=slug)
+    if dashboard.params and app.use_pages:
+        raise ValueError(
+            "A Dash Pages app cannot declare parameters (`Portal(params=...)`): a view's "
+            "parameters live in its address, where the app's pages are. Leave them out."
+        )
     registered.give_to(app)
     own.give_to(app)
     _adopt(app, dashboard=dashboard, module=module)
@@ -303,8 +318,8 @@ def _run_on_thread_loop(server, func):
     """Flask's `async_to_sync` (a documented override): the coroutine runs on an event
     loop this thread keeps, instead of a new thread and loop per call. As with
     `asyncio.run`, nothing it left running outlives the call. In a thread that already
-    runs a loop, Flask's own way."""
-    flask_way = type(server).async_to_sync(server, func)
+    runs a loop, Flask's own way. (An async callback's `sync_to_async` calls then run on
+    asgiref's one shared thread, as they would from any event loop.)"""
 
     @functools.wraps(func)
     def run(*args, **kwargs):
@@ -313,7 +328,7 @@ def _run_on_thread_loop(server, func):
         except RuntimeError:  # none: the usual case in a request thread
             pass
         else:
-            return flask_way(*args, **kwargs)
+            return type(server).async_to_sync(server, func)(*args, **kwargs)
         loop = getattr(_thread_loops, "loop", None)
         if loop is None:
             loop = _thread_loops.loop = asyncio.new_event_loop()
@@ -325,5 +340,6 @@ def _run_on_thread_loop(server, func):
                 task.cancel()
             if leftovers:
                 loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
 
     return run

@@ -29,7 +29,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, re_path
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -110,8 +110,7 @@ def is_page(request: HttpRequest, app: dash.Dash, rest: str) -> bool:
 
 
 def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None = None) -> HttpResponse:
-    response = _serve(request, ident, rest, cache_id)
-    page = registry.get(ident) is not None and is_page(request, registry.app(ident), rest)
+    response, page = _serve(request, ident, rest, cache_id)
     if rest == UPDATE and registry.get(ident) is not None:  # no label for a slug that is not one
         metrics.CALLBACKS.labels(dashboard=ident, status=str(response.status_code)).inc()
     if page and response.status_code == 200:
@@ -122,7 +121,7 @@ def serve(request: HttpRequest, ident: str, rest: str = "", cache_id: str | None
         response._csp_update = {"script-src": _inline_script_hashes(ident)}
     if rest.startswith(SUITES):  # component files are public library code
         return response
-    if rest in REVALIDATED and response.status_code == 200:
+    if rest in REVALIDATED and response.status_code == 200 and response.content:
         # This user's browser may keep it, and asks each time whether it changed:
         # every request is still decided here, a 304 only saves sending it again.
         patch_cache_control(response, private=True, no_cache=True)
@@ -138,39 +137,44 @@ def _inline_script_hashes(slug: str) -> tuple[str, ...]:
     return tuple(registry.app(slug).csp_hashes())
 
 
-def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) -> HttpResponse:
+def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) -> tuple[HttpResponse, bool]:
+    """The answer, and whether it is one of the app's pages."""
     dashboard, refusal = viewable_dashboard(request, ident, sign_in="Sign in to use this dashboard.")
     if refusal:
-        return refusal
+        return refusal, False
     app = registry.app(ident)
     if rest.startswith(SUITES):
-        return component_file(rest.removeprefix(SUITES))
+        return component_file(rest.removeprefix(SUITES)), False
     if rest == UPDATE:
         refusal = refuse_callback(request, dashboard, app)
         if refusal:
-            return refusal
+            return refusal, False
+    elif request.method not in ("GET", "HEAD"):
+        # Dash's other routes that take a body (`api_endpoint` callbacks, MCP tools) would
+        # run callbacks past the guard: only `_dash-update-component` takes one here.
+        return plain_text(405, "Only callbacks are sent with POST."), False
+    page = is_page(request, app, rest)
     response = call_app(request, app, rest)
     if response.status_code != 200:
-        return response
-    if is_page(request, app, rest):
+        return response, page
+    if page:
         response.content = bundles.local_page(
             response.content.decode(), app_prefix(ident), traces=frozenset(dashboard.traces)
         ).encode()
-    if cache_id is None:
-        return response
-    if rest == "":
+    if cache_id is not None and rest == "":
         # The page names its prefix in attributes, and escaped (`\u002f`) in its config.
-        page, prefix = response.content.decode(), app_prefix(ident)
+        # (`cache_id` is of the token's own alphabet: the URLconf takes no other.)
+        text, prefix = response.content.decode(), app_prefix(ident)
         for slash in ("/", "\\u002f"):
-            page = page.replace(
+            text = text.replace(
                 prefix.replace("/", slash), f"{prefix}initial/{cache_id}/".replace("/", slash)
             )
-        response.content = page.encode()
-    elif rest == "_dash-layout":
+        response.content = text.encode()
+    elif cache_id is not None and rest == "_dash-layout":
         tree = json.loads(response.content)
         with_values(tree, initial_values(cache_id, dashboard=dashboard))
         response.content = json.dumps(tree).encode()
-    return response
+    return response, page
 
 
 def _initial_signer(slug: str) -> signing.Signer:
@@ -232,9 +236,11 @@ def with_values(tree, values: dict[str, dict]) -> None:
 def app_urlpatterns():
     """Each hosted app's routes: the page, Dash's API, assets, component suites."""
     page = xframe_options_sameorigin(ensure_csrf_cookie(serve))
+    # A view's token is a signature's alphabet only: it is written into the page as it is.
+    view = r"app/(?P<ident>[-a-zA-Z0-9_]+)/initial/(?P<cache_id>[A-Za-z0-9_:.~-]+)/"
     return [
         path("app/<slug:ident>/", page, name="app-main"),
-        path("app/<slug:ident>/initial/<str:cache_id>/", page, name="app-main--args"),
-        path("app/<slug:ident>/initial/<str:cache_id>/<path:rest>", serve, name="app-route--args"),
+        re_path(view + "$", page, name="app-main--args"),
+        re_path(view + "(?P<rest>.+)$", serve, name="app-route--args"),
         path("app/<slug:ident>/<path:rest>", serve, name="app-route"),
     ]

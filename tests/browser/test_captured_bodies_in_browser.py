@@ -11,10 +11,6 @@ from __future__ import annotations
 import json
 import pkgutil
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -30,6 +26,7 @@ from dashboards.hosting.loader import ERROR_MESSAGE, ERROR_NOTE_SHOWN
 from tests import test_guard
 from tests.browser.conftest import choose
 from tests.compat_apps import slow
+from tests.conftest import start_plain_dash
 from tests.test_compat import add_compat_apps, prefix
 
 pytestmark = pytest.mark.browser
@@ -87,12 +84,6 @@ class Captured:
     answer: bytes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def plain_servers(plain):
     """Every compat app served alone by plain Dash: name -> base URL. Those of the session's
@@ -102,23 +93,8 @@ def plain_servers(plain):
         if name in plain and name not in BASE_PATHS:
             urls[name] = plain[name]
             continue
-        port = _free_port()
-        script = str(settings.BASE_DIR / "tests" / "plain_dash.py")
-        servers.append(
-            subprocess.Popen(
-                [sys.executable, script, f"tests.compat_apps.{name}", str(port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        urls[name] = f"http://127.0.0.1:{port}{BASE_PATHS.get(name, '/')}"
-    for url in urls.values():
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "_dash-dependencies", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+        server, urls[name] = start_plain_dash(f"tests.compat_apps.{name}", BASE_PATHS.get(name, "/"))
+        servers.append(server)
     yield urls
     for server in servers:
         server.terminate()

@@ -354,11 +354,20 @@
     // Only a path on this site, of URL path characters, without `..`: the page around
     // can move this frame between the app's pages, nowhere else.
     var PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+    function appPrefix() {
+      var config = document.getElementById("_dash-config");
+      try {
+        return JSON.parse(config.textContent).requests_pathname_prefix || "/\u0000";
+      } catch (error) {
+        return "/\u0000"; // no config, no move
+      }
+    }
     window.addEventListener("message", function (event) {
       if (event.origin !== window.location.origin || event.source !== window.parent) return;
       var data = event.data;
       if (!data || data.type !== "dashengine:go" || typeof data.path !== "string") return;
       if (!PATH.test(data.path) || /\/\.\.?(\/|$)|\/\//.test(data.path)) return;
+      if (data.path.indexOf(appPrefix()) !== 0) return; // this app's own pages only
       if (data.path === window.location.pathname) return;
       replaceState.call(window.history, {}, "", data.path);
       window.dispatchEvent(new PopStateEvent("popstate", { state: {} }));

@@ -1,0 +1,5 @@
+import dash
+from dash import html
+
+dash.register_page(__name__, path="/")
+layout = html.H1("Home")
