@@ -31,8 +31,6 @@ from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import path, re_path
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
-from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.csrf import ensure_csrf_cookie
 from werkzeug.exceptions import HTTPException
 
 from dashboards import registry
@@ -235,12 +233,12 @@ def with_values(tree, values: dict[str, dict]) -> None:
 
 def app_urlpatterns():
     """Each hosted app's routes: the page, Dash's API, assets, component suites."""
-    page = xframe_options_sameorigin(ensure_csrf_cookie(serve))
+    # `serve` frames every page of the app and gives it the CSRF cookie (`is_page`).
     # A view's token is a signature's alphabet only: it is written into the page as it is.
     view = r"app/(?P<ident>[-a-zA-Z0-9_]+)/initial/(?P<cache_id>[A-Za-z0-9_:.~-]+)/"
     return [
-        path("app/<slug:ident>/", page, name="app-main"),
-        re_path(view + "$", page, name="app-main--args"),
+        path("app/<slug:ident>/", serve, name="app-main"),
+        re_path(view + "$", serve, name="app-main--args"),
         re_path(view + "(?P<rest>.+)$", serve, name="app-route--args"),
         path("app/<slug:ident>/<path:rest>", serve, name="app-route"),
     ]
