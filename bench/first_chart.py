@@ -6,8 +6,9 @@ Two sides, both started once and left up for all the rounds:
 
 - plain: `gunicorn --workers W --bind 127.0.0.1:PORT examples.stocktoday:server`, page `/`;
 - portal: the Procfile web command with W workers, on a fresh SQLite database
-  (`prepare_portal`) and Redis db 13 when Redis answers at 127.0.0.1:6379 (as
-  bench/side_by_side.py), as `admin` logged in once through `/accounts/login/`;
+  (`prepare_portal`) and the file cache in a folder of the run's own (`--redis no`),
+  or Redis db 13 for cache and sessions (`--redis yes`; `auto`, the default: when
+  Redis answers at 127.0.0.1:6379), as `admin` logged in once through `/accounts/login/`;
   page `/dashboards/stocktoday/`, whose charts are in the iframe `#dash-app`.
 
 Debian's Chromium (/usr/bin/chromium), driven by Playwright, window 1366×768.
@@ -29,8 +30,9 @@ A script the context adds to every frame (`add_init_script`) watches the DOM
 with a MutationObserver and writes `window.top.performance.now()` into
 `window.top.__bench`; the portal's iframe is same-origin. Before the rounds,
 every side is visited twice unmeasured, so that both workers have loaded the app.
-The portal shares callback answers between users (in Redis): after the first
-visit its callbacks are cache hits, as in a portal that people use.
+The portal's memoised data functions (dashkit.memo, in the site's cache) keep
+what the first visit computed: after it, every visit's callback finds its data,
+as in a portal that people use; the callback itself runs for every visit.
 
 Prints a Markdown table (median of the rounds, in ms) and the median in-page
 milestones of a first chart, cold and warm: where the time goes ("—" where a
@@ -186,10 +188,16 @@ def portal_command(port: int, workers: int) -> list[str]:
     return [arg.replace("0.0.0.0:", "127.0.0.1:") for arg in procfile_web(port, workers)]
 
 
-def start_sides(stack: ExitStack, database: Path, workers: int) -> tuple[dict[str, str], dict, bool]:
+def start_sides(
+    stack: ExitStack, database: Path, workers: int, redis_choice: str = "auto"
+) -> tuple[dict[str, str], dict, bool]:
     """Both servers, up until `stack` closes: ({side: base URL}, {side: process}, Redis used)."""
-    redis = redis_answers()
-    env = portal_env(database, **({"REDIS_URL": REDIS_URL} if redis else {}))
+    redis = redis_choice == "yes" or (redis_choice == "auto" and redis_answers())
+    if redis_choice == "yes" and not redis_answers():
+        raise RuntimeError("--redis yes, but Redis does not answer at 127.0.0.1:6379")
+    # The file cache in this run's own folder: nothing memoised by another run.
+    extra = {"CACHE_DIR": str(database.parent / "cache"), **({"REDIS_URL": REDIS_URL} if redis else {})}
+    env = portal_env(database, **extra)
     prepare_portal(env)
     bases, processes = {}, {}
     for side in SIDES:
@@ -464,6 +472,12 @@ def main() -> None:
     parser.add_argument(
         "--timeline", action="store_true", help="also print the first round's requests, cold and warm"
     )
+    parser.add_argument(
+        "--redis",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="portal cache and sessions in Redis db 13 (auto: when Redis answers)",
+    )
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -475,7 +489,7 @@ def main() -> None:
         sys.exit(f"Chromium not found at {CHROMIUM}: `make test-packages` installs Debian's package.")
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        bases, processes, redis = start_sides(stack, Path(tmp) / "bench.sqlite3", args.workers)
+        bases, processes, redis = start_sides(stack, Path(tmp) / "bench.sqlite3", args.workers, args.redis)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -484,7 +498,7 @@ def main() -> None:
             finally:
                 browser.close()
     rows, steps, steps_warm = summarise(runs), where_time_goes(runs), where_time_goes(runs, "warm")
-    redis_text = f"Redis ({REDIS_URL})" if redis else "no Redis (locmem cache, sessions in SQLite)"
+    redis_text = f"Redis ({REDIS_URL})" if redis else "no Redis (file cache, sessions in SQLite)"
     print(
         f"Stock Today in Chromium {version} at 1366×768, {args.workers} workers per side, "
         f"median of {args.rounds} rounds; portal side with {redis_text}.\n"

@@ -273,7 +273,22 @@ def plotly_js(traces: frozenset[str]) -> PlotlyBundle:
 KIT_STYLES = ".de-root"
 
 
+# Dash gives every page it renders a signed page-load id of its own (`end_id`).
+END_ID = re.compile(r'("end_id":\s*")([^"]*)(")')
+
+
 def local_page(page: str, prefix: str, *, traces: frozenset[str] = frozenset()) -> str:
+    """`_local_page` of Dash's page, made once per distinct page: the rewrite depends on
+    the page's text alone, the same for every request but for the page-load id."""
+    own = END_ID.search(page)
+    if own is None:
+        return _local_page(page, prefix, traces)
+    made = _local_page(page[: own.start(2)] + page[own.end(2) :], prefix, traces)
+    return END_ID.sub(lambda m: m[1] + own[2] + m[3], made, count=1)
+
+
+@functools.lru_cache(maxsize=256)
+def _local_page(page: str, prefix: str, traces: frozenset[str]) -> str:
     """A hosted app's page naming only this site: bundles as static files, files on
     other hosts left out (the system check names them), and the portal's frame
     loaded before anything else: loading, busy and error states, the chart toolbar
