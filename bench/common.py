@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
+import json
 import os
 import re
 import shlex
@@ -150,3 +152,11 @@ class Session:
 
     def get(self, path: str) -> bytes:
         return self.opener.open(self.base + path).read()
+
+
+def write_results(path: Path, args, **fields) -> None:
+    """A benchmark's results as JSON, with when and how it ran."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "settings": vars(args)}
+    path.write_text(json.dumps({**stamp, **fields}, indent=2) + "\n")
+    print(f"\nWritten to {path.relative_to(ROOT)}")

@@ -50,8 +50,6 @@ Needs Playwright (requirements-dev.txt) and Chromium (`make test-packages`).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import re
 import socket
 import statistics
@@ -74,6 +72,7 @@ from bench.common import (  # noqa: E402
     prepare_portal,
     procfile_web,
     server,
+    write_results,
 )
 
 SLUG = "stocktoday"
@@ -515,25 +514,17 @@ def main() -> None:
         for run in runs[side]:
             if "failed" in run:
                 print(f"\n{side} failed: {run['failed']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "settings": vars(args),
-                "chromium": version,
-                "redis": REDIS_URL if redis else None,
-                "seconds": round(time.monotonic() - started, 1),
-                "rows": rows,
-                "where_time_goes_cold": steps,
-                "where_time_goes_warm": steps_warm,
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        args,
+        chromium=version,
+        redis=REDIS_URL if redis else None,
+        seconds=round(time.monotonic() - started, 1),
+        rows=rows,
+        where_time_goes_cold=steps,
+        where_time_goes_warm=steps_warm,
+        runs=runs,
     )
-    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

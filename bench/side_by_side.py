@@ -71,6 +71,7 @@ from bench.common import (  # noqa: E402
     rss_kib,
     server,
     worker_pids,
+    write_results,
 )
 from tests.dash_requests import callback_body, layout_values, server_callbacks  # noqa: E402
 
@@ -659,21 +660,13 @@ def main() -> None:
     for side, errors in failures.items():
         for error in errors:
             print(f"\n{side} failed: {error}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "settings": vars(args),
-                "redis": REDIS_URL if setup.redis else None,
-                "rows": rows,
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        args,
+        redis=REDIS_URL if setup.redis else None,
+        rows=rows,
+        runs=runs,
     )
-    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

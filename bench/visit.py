@@ -75,6 +75,7 @@ from bench.common import (  # noqa: E402
     prepare_portal,
     process_tree,
     server,
+    write_results,
 )
 from bench.side_by_side import (  # noqa: E402
     DASHBOARD_PAGE,
@@ -423,22 +424,14 @@ def main() -> None:
         for run in runs[side]:
             if "failed" in run:
                 print(f"\n{side} failed: {run['failed']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "settings": vars(args),
-                "redis": REDIS_URL if with_redis else None,
-                "seconds": round(time.monotonic() - started, 1),
-                "summary": summary,
-                "runs": runs,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        RESULTS,
+        args,
+        redis=REDIS_URL if with_redis else None,
+        seconds=round(time.monotonic() - started, 1),
+        summary=summary,
+        runs=runs,
     )
-    print(f"\nWritten to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
