@@ -160,3 +160,27 @@ def write_results(path: Path, args, **fields) -> None:
     stamp = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "settings": vars(args)}
     path.write_text(json.dumps({**stamp, **fields}, indent=2) + "\n")
     print(f"\nWritten to {path.relative_to(ROOT)}")
+
+
+def alternating_runs(sides: tuple[str, ...], repeat: int, measure) -> dict[str, list[dict]]:
+    """`measure(side)` for every side, `repeat` times, the order reversed on every
+    repeat; a side that fails is recorded as failed, so it cannot hide the other."""
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
+    for round_ in range(repeat):
+        for side in sides if round_ % 2 == 0 else tuple(reversed(sides)):
+            print(f"repeat {round_ + 1}/{repeat}: {side}", file=sys.stderr, flush=True)
+            try:
+                runs[side].append(measure(side))
+            except Exception as error:  # noqa: BLE001 (one failing side must not hide the other)
+                print(f"  {side} failed: {error!r}"[:2000], file=sys.stderr, flush=True)
+                runs[side].append({"failed": repr(error)[:2000]})
+    return runs
+
+
+def add_redis_option(parser) -> None:
+    parser.add_argument(
+        "--redis",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="portal cache and sessions in Redis db 13 (auto: when Redis answers)",
+    )

@@ -66,6 +66,7 @@ from bench.common import (  # noqa: E402
     BENCH_PASSWORD,
     PYTHON,
     ROOT,
+    add_redis_option,
     free_port,
     log_tail,
     portal_env,
@@ -471,12 +472,7 @@ def main() -> None:
     parser.add_argument(
         "--timeline", action="store_true", help="also print the first round's requests, cold and warm"
     )
-    parser.add_argument(
-        "--redis",
-        choices=("auto", "yes", "no"),
-        default="auto",
-        help="portal cache and sessions in Redis db 13 (auto: when Redis answers)",
-    )
+    add_redis_option(parser)
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")

@@ -61,6 +61,8 @@ from bench.common import (  # noqa: E402
     PYTHON,
     ROOT,
     Session,
+    add_redis_option,
+    alternating_runs,
     cpu_seconds,
     free_port,
     log_tail,
@@ -521,17 +523,7 @@ def measure_side(side: str, setup: Setup, args) -> dict:
 
 
 def run_all(setup: Setup, args) -> dict[str, list[dict]]:
-    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
-    for repeat in range(args.repeat):
-        order = SIDES if repeat % 2 == 0 else tuple(reversed(SIDES))
-        for side in order:
-            print(f"repeat {repeat + 1}/{args.repeat}: {side}", file=sys.stderr, flush=True)
-            try:
-                runs[side].append(measure_side(side, setup, args))
-            except Exception as error:  # noqa: BLE001 (one failing side must not hide the other)
-                print(f"  {side} failed: {error!r}"[:2000], file=sys.stderr, flush=True)
-                runs[side].append({"failed": repr(error)[:2000]})
-    return runs
+    return alternating_runs(SIDES, args.repeat, lambda side: measure_side(side, setup, args))
 
 
 def median_of(runs: list[dict], key: str) -> float | None:
@@ -632,12 +624,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--bundle", default="dash_renderer", help="part of the JS bundle URL to load")
-    parser.add_argument(
-        "--redis",
-        choices=("auto", "yes", "no"),
-        default="auto",
-        help="portal cache and sessions in Redis db 13",
-    )
+    add_redis_option(parser)
     parser.add_argument("--rows", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS), metavar="ROW")
     args = parser.parse_args()
     if not 1 <= args.warmup <= 10:

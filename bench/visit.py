@@ -68,6 +68,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     ROOT,
     Session,
+    add_redis_option,
+    alternating_runs,
     cpu_seconds,
     free_port,
     log_tail,
@@ -307,17 +309,7 @@ def measure_side(side: str, env: dict[str, str], args) -> dict:
 
 
 def run_all(env: dict[str, str], args) -> dict[str, list[dict]]:
-    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
-    for repeat in range(args.repeat):
-        order = SIDES if repeat % 2 == 0 else tuple(reversed(SIDES))
-        for side in order:
-            print(f"repeat {repeat + 1}/{args.repeat}: {side}", file=sys.stderr, flush=True)
-            try:
-                runs[side].append(measure_side(side, env, args))
-            except Exception as error:  # noqa: BLE001 (one failing side must not hide the other)
-                print(f"  {side} failed: {error!r}"[:2000], file=sys.stderr, flush=True)
-                runs[side].append({"failed": repr(error)[:2000]})
-    return runs
+    return alternating_runs(SIDES, args.repeat, lambda side: measure_side(side, env, args))
 
 
 # --- Tables ----------------------------------------------------------------------------------
@@ -388,12 +380,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=10, help="visits per person and variant (1 to 100)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side, alternating (1 to 10)")
     parser.add_argument("--workers", type=int, default=2, help="server workers per side")
-    parser.add_argument(
-        "--redis",
-        choices=("auto", "yes", "no"),
-        default="auto",
-        help="portal cache and sessions in Redis db 13 (auto: when Redis answers)",
-    )
+    add_redis_option(parser)
     args = parser.parse_args()
     if not 1 <= args.users <= 64:
         parser.error("--users must be 1 to 64")
