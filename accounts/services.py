@@ -10,5 +10,4 @@ def theme_set(*, user: User, theme: str) -> None:
     if theme not in User.Theme.values:
         raise ValueError(f"unknown theme {theme!r}")
     user.theme = theme
-    # save(), not update(): the signal drops the user's cached copy (accounts.backends).
     user.save(update_fields=["theme"])

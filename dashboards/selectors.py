@@ -206,21 +206,13 @@ def report_page_for_user(
 
 PENDING_COUNT_KEY = "access-requests:pending-count"
 PENDING_COUNT_TTL = 60  # seconds; the services drop it on every change they make
-REVIEWER_TTL = 300  # seconds a staff member's permission to review requests is remembered
 
 
 def can_review_access_requests(user: AbstractBaseUser | AnonymousUser) -> bool:
-    """Staff who may decide access requests in the admin (a permission query, cached per user)."""
+    """Staff who may decide access requests in the admin (a permission query, for staff only)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    if user.is_superuser:
-        return True
-    key = f"access-requests:reviewer:{user.pk}"
-    allowed = cache.get(key)
-    if allowed is None:
-        allowed = user.has_perm("dashboards.change_accessrequest")
-        cache.set(key, allowed, REVIEWER_TTL)
-    return allowed
+    return user.is_superuser or user.has_perm("dashboards.change_accessrequest")
 
 
 def pending_access_request_count() -> int:

@@ -13,6 +13,8 @@ import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dashengine_site import redis_breaker
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -192,15 +194,21 @@ if REDIS_URL:
         "default": {
             # django-redis: one connection pool per process (Django builds a backend
             # per request context under ASGI), and a Redis that is down or slow
-            # means a cache miss within a second, not a failed request. django-prometheus's
-            # subclass also counts gets, hits, misses and failures.
+            # means a cache miss, not a failed request: one wait of REDIS_TIMEOUT,
+            # then Redis is skipped for a few seconds (dashengine_site.redis_breaker,
+            # which also logs each outage once). django-prometheus's subclass also
+            # counts gets, hits, misses and failures.
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dashengine"),
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": env_float("REDIS_TIMEOUT", 0.25),
+                "SOCKET_TIMEOUT": env_float("REDIS_TIMEOUT", 0.25),
+                "CONNECTION_POOL_KWARGS": {"connection_class": redis_breaker.connection_class(REDIS_URL)},
+            },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -222,9 +230,10 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-# Sessions live in the database, read through the cache (a query less per request):
-# a Redis restart or outage logs nobody out, and a runserver reload neither.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database and are read from it on each request: a logout is in
+# force at the next request on every instance, whatever Redis does, and a Redis
+# restart or outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 # How long an answer of a memoised data function is kept (dashkit.memo, dashboards/memo.py); 0: never kept.
 MEMO_SECONDS = env_int("MEMO_SECONDS", 60 * 60)
@@ -241,8 +250,9 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # Refuses logins of a locked-out (username, address) pair before checking passwords.
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend, with the signed-in user read from the cache on each request.
-    "accounts.backends.CachedModelBackend",
+    # The signed-in user is read from the database on each request: a deactivation,
+    # even by `QuerySet.update`, holds at the next request whatever the cache does.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one
 # username from one address, that pair waits LOGIN_COOLOFF_MINUTES.

@@ -16,11 +16,12 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 import requests
 import websockets
 
@@ -174,3 +175,80 @@ def test_a_redis_outage_and_restart_log_nobody_out_and_lose_no_save(team):
         team.redis.start()  # empty: this Redis keeps nothing on disk
     assert [signed_in_as(browser, base) for base in (team.a.base, team.b.base)] == ["sales", "sales"]
     assert "While Redis is down" in browser.get(f"{team.a.base}/reports/", timeout=TIMEOUT).text
+
+
+@contextmanager
+def redis_frozen(team: Team):
+    """SIGSTOP: connections open, nothing answered, as a stalled Redis behaves."""
+    os.kill(team.redis.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(team.redis.process.pid, signal.SIGCONT)
+
+
+FUNNEL = [
+    "/dashboards/funnel/",
+    "/django_plotly_dash/app/funnel/",
+    "/django_plotly_dash/app/funnel/_dash-layout",
+]
+
+
+def test_a_revoke_made_while_redis_is_frozen_holds_on_both_instances_at_the_next_request(team):
+    browser = signed_in(team.a.base, "marketing")
+
+    def statuses(who: requests.Session) -> list[int]:
+        return [
+            who.get(base + path, timeout=TIMEOUT).status_code
+            for base in (team.a.base, team.b.base)
+            for path in FUNNEL
+        ]
+
+    assert statuses(browser) == [200] * 6
+    try:
+        with redis_frozen(team):
+            team.manage("grant_dashboard", "funnel", "--group", "Marketing", "--revoke")
+        refused, new_login = statuses(browser), statuses(signed_in(team.b.base, "marketing"))
+    finally:
+        team.manage("grant_dashboard", "funnel", "--group", "Marketing")
+    assert refused == [403] * 6
+    assert new_login == [403] * 6
+
+
+@pytest.mark.parametrize(
+    "deactivate",
+    [
+        "u = User.objects.get(username='viewer'); u.is_active = False; u.save()",
+        "User.objects.filter(username='viewer').update(is_active=False)",
+    ],
+    ids=["save", "queryset-update"],
+)
+def test_a_deactivation_made_while_redis_is_frozen_signs_the_user_out_on_both_instances(team, deactivate):
+    browser = signed_in(team.a.base, "viewer")
+    assert [signed_in_as(browser, base) for base in (team.a.base, team.b.base)] == ["viewer", "viewer"]
+    shell = "from accounts.models import User; "
+    try:
+        with redis_frozen(team):
+            team.manage("shell", "-c", shell + deactivate)
+        after = [signed_in_as(browser, base) for base in (team.a.base, team.b.base)]
+    finally:
+        team.manage("shell", "-c", shell + "User.objects.filter(username='viewer').update(is_active=True)")
+    assert after == [None, None]
+
+
+def test_a_logout_while_redis_pauses_writes_ends_the_session_on_both_instances(team):
+    browser = signed_in(team.a.base, "sales")
+    stolen = browser.cookies["sessionid"]
+    redis.Redis.from_url(team.redis.url).execute_command("CLIENT", "PAUSE", "5000", "WRITE")
+    browser.post(
+        f"{team.a.base}/accounts/logout/",
+        headers={"X-CSRFToken": browser.cookies["csrftoken"]},
+        timeout=TIMEOUT,
+    )
+    thief = requests.Session()
+    thief.cookies.set("sessionid", stolen)
+    assert [signed_in_as(thief, base) for base in (team.a.base, team.b.base)] == [None, None]
+    export = thief.get(
+        f"{team.b.base}/dashboards/stocktoday/export.csv", allow_redirects=False, timeout=TIMEOUT
+    )
+    assert export.status_code == 401
