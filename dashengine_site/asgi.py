@@ -36,6 +36,7 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.conf import settings  # noqa: E402
 from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
+from dashengine_site import readiness  # noqa: E402
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -121,22 +122,31 @@ class StaticFiles:
 
 
 LIVE = json.dumps({"status": "ok"}).encode()
+READINESS_PATHS = ("/readyz", "/healthz")
 
 
 class Liveness:
-    """`/livez` answered on the event loop, before the pool of request threads:
-    threads all waiting on a frozen database must not make a live process look
-    dead to its supervisor. The same answer as `dashengine_site.views.livez`."""
+    """`/livez` and `/readyz` (alias `/healthz`) answered on the event loop, before
+    the pool of request threads: threads all waiting on a frozen database, or all
+    hashing passwords for a burst of logins, must not make a live process look dead
+    to its supervisor, nor a ready instance unready to its load balancer. The same
+    answers as `dashengine_site.views.livez` and `readyz`, and like them never
+    redirected to HTTPS: a health check talks plain HTTP to the instance."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["path"] != "/livez" or scope["method"] not in ("GET", "HEAD"):
+        path = scope["path"]
+        if path not in ("/livez", *READINESS_PATHS) or scope["method"] not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
+        status, body = 200, LIVE
+        if path in READINESS_PATHS:
+            status, checks = await readiness.report_async()
+            body = json.dumps(checks).encode()
         headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else LIVE})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 class SameOriginWebsockets:
@@ -158,7 +168,7 @@ class SameOriginWebsockets:
 
 
 def http_application(wsgi_app):
-    """HTTP: `/livez` and static files on the event loop, everything else through Django."""
+    """HTTP: health checks and static files on the event loop, everything else through Django."""
     return Liveness(StaticFiles(WSGIBridge(wsgi_app, workers=settings.WEB_THREADS)))
 
 

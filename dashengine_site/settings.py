@@ -370,8 +370,9 @@ for _network in METRICS_ALLOWED_ADDRESSES:
         ) from None
 # A scraper on the internal network talks plain HTTP to the web process itself;
 # redirected to HTTPS it would fail. A redirect would not protect the token either:
-# it is sent with the first request.
-SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+# it is sent with the first request. A load balancer's health checks talk plain
+# HTTP to the instance too (asgi.py answers them before Django; runserver does not).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^(livez|readyz|healthz)$"]
 
 LOGGING = {
     "version": 1,

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from contextlib import nullcontext
 
-from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dashengine_site import readiness
+
 logger = logging.getLogger(__name__)
 
-# Seconds the readiness check gives the database: less than a load balancer's check interval.
-READINESS_DEADLINE = 2.0
 RETRY_AFTER = 15
 
 
@@ -35,25 +33,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """The instance can serve: the database answers within a short deadline.
 
     The cache is reported but does not count: without Redis every page still
-    works (sessions are in the database), only slower.
+    works (sessions are in the database), only slower. Under gunicorn this is
+    answered on the event loop (asgi.py); both use `dashengine_site.readiness`.
     """
-    checks = {"database": "ok", "cache": "ok"}
-    try:
-        bounded = (
-            connection.deadline(READINESS_DEADLINE) if hasattr(connection, "deadline") else nullcontext()
-        )
-        with bounded, connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means not ready
-        checks["database"] = f"error: {error.__class__.__name__}"
-    try:
-        cache.set("readyz", "ok", 10)
-        if cache.get("readyz") != "ok":
-            checks["cache"] = "error: not available"
-    except Exception as error:  # noqa: BLE001
-        checks["cache"] = f"error: {error.__class__.__name__}"
-    ready = checks["database"] == "ok"
-    return JsonResponse({"status": "ok" if ready else "error", **checks}, status=200 if ready else 503)
+    status, checks = readiness.report()
+    return JsonResponse(checks, status=status)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -61,14 +45,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
     says so and asks to retry, not "something went wrong"."""
     if not isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
         return defaults.server_error(request)
-    reason = "The database is not answering right now."
     headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
     if "text/html" not in request.headers.get("Accept", ""):
         return HttpResponse(
-            f"{reason} Try again in {RETRY_AFTER} seconds.\n",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-            headers=headers,
+            DATABASE_UNAVAILABLE_TEXT, status=503, content_type="text/plain; charset=utf-8", headers=headers
         )
-    page = loader.get_template("503.html").render({"reason": reason, "retry_after": RETRY_AFTER})
-    return HttpResponse(page, status=503, headers=headers)
+    return HttpResponse(database_unavailable_page(), status=503, headers=headers)
+
+
+DATABASE_UNAVAILABLE = "The database is not answering right now."
+DATABASE_UNAVAILABLE_TEXT = f"{DATABASE_UNAVAILABLE} Try again in {RETRY_AFTER} seconds.\n"
+
+
+def database_unavailable_page() -> str:
+    """The page of a 503 for a database that does not answer. haproxy serves a copy of
+    it (docs/deploy/503.html) while no instance is ready, kept equal by a test."""
+    return loader.get_template("503.html").render(
+        {"reason": DATABASE_UNAVAILABLE, "retry_after": RETRY_AFTER}
+    )

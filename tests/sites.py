@@ -7,6 +7,8 @@ The machine's own PostgreSQL and Redis are never stopped or reconfigured.
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import os
 import re
@@ -16,11 +18,16 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from bench.common import BENCH_PASSWORD, free_port, portal_env, prepare_portal, procfile_web, server
 
@@ -150,9 +157,10 @@ def prepared(env: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def site(env: dict[str, str], *, workers: int = 1):
-    """One instance of the Procfile's web command; yields its base URL."""
-    port = free_port()
+def site(env: dict[str, str], *, workers: int = 1, port: int | None = None):
+    """One instance of the Procfile's web command (on `port`, else a free one); yields
+    its process, with its base URL as `.base`."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     args = [arg.replace("0.0.0.0:", "127.0.0.1:") for arg in procfile_web(port, workers)]
     with server(args, env=env, ready_url=f"{base}/livez") as (process, _):
@@ -164,9 +172,45 @@ def site(env: dict[str, str], *, workers: int = 1):
 def haproxy(instance_a: str, instance_b: str):
     """haproxy with the configuration of docs/deploy/haproxy.cfg; yields its base URL."""
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _haproxy(instance_a, instance_b, LISTEN=f"127.0.0.1:{port}"):
+        wait_until(lambda: requests.get(f"{base}/livez", timeout=2).ok)
+        yield base
+
+
+@dataclass(frozen=True)
+class Balancer:
+    https: str  # where browsers go
+    http: str  # the plain-HTTP listener beside it
+    certificate: str  # what a client verifies https with
+
+
+@contextmanager
+def haproxy_tls(instance_a: str, instance_b: str, *, certificate: Path):
+    """haproxy with docs/deploy/haproxy.cfg ending TLS, as in production, with a
+    certificate for `localhost` (`self_signed_certificate`)."""
+    https_port, http_port = free_port(), free_port()
+    balancer = Balancer(
+        https=f"https://localhost:{https_port}",
+        http=f"http://localhost:{http_port}",
+        certificate=str(certificate),
+    )
+    with _haproxy(
+        instance_a,
+        instance_b,
+        LISTEN=f"127.0.0.1:{http_port}",
+        LISTEN_TLS=f"127.0.0.1:{https_port}",
+        TLS_CERT=str(certificate),
+    ):
+        wait_until(lambda: requests.get(f"{balancer.https}/livez", timeout=2, verify=balancer.certificate).ok)
+        yield balancer
+
+
+@contextmanager
+def _haproxy(instance_a: str, instance_b: str, **listen: str):
     env = {
         **os.environ,
-        "LISTEN": f"127.0.0.1:{port}",
+        **listen,
         "SITE_HOST": "localhost",
         "INSTANCE_A": instance_a.removeprefix("http://"),
         "INSTANCE_B": instance_b.removeprefix("http://"),
@@ -177,13 +221,44 @@ def haproxy(instance_a: str, instance_b: str):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: requests.get(f"{base}/livez", timeout=2).ok)
-        yield base
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def self_signed_certificate(directory: Path) -> Path:
+    """A certificate for `localhost` and its key in one PEM file, as haproxy takes them;
+    a client that trusts this file trusts the certificate."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / "localhost.pem"
+    path.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return path
 
 
 def wait_until(condition, *, seconds: float = TIMEOUT) -> None:
@@ -199,19 +274,35 @@ def wait_until(condition, *, seconds: float = TIMEOUT) -> None:
         time.sleep(0.2)
 
 
-def signed_in(base: str, username: str) -> requests.Session:
+def signed_in(base: str, username: str, *, verify: str | bool = True) -> requests.Session:
     """A browser's session after the login form. Its cookies hold for every
-    instance: cookies belong to the host, whatever the port."""
-    browser = requests.Session()
+    instance: cookies belong to the host, whatever the port. Over https, `verify`
+    is the certificate to trust; the form is sent with its Referer, as browsers
+    do, which Django's CSRF check requires on https."""
+    browser = _Browser(verify)
     page = browser.get(f"{base}/accounts/login/", timeout=TIMEOUT).text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
     browser.post(
         f"{base}/accounts/login/",
         data={"csrfmiddlewaretoken": token, "username": username, "password": BENCH_PASSWORD},
+        headers={"Referer": f"{base}/accounts/login/"},
         timeout=TIMEOUT,
     )
     assert "sessionid" in browser.cookies, f"{username} could not sign in"
     return browser
+
+
+class _Browser(requests.Session):
+    """A session that verifies https with `verify` on every request: requests lets
+    REQUESTS_CA_BUNDLE win over a session's own `verify`."""
+
+    def __init__(self, verify: str | bool):
+        super().__init__()
+        self.verify = verify
+
+    def request(self, *args, **kwargs) -> requests.Response:
+        kwargs.setdefault("verify", self.verify)
+        return super().request(*args, **kwargs)
 
 
 def save_report(browser: requests.Session, base: str, name: str) -> requests.Response:
