@@ -197,13 +197,26 @@ class Favourite(models.Model):
 class LivePoint(models.Model):
     """A point published to a live dashboard; open pages receive it over a websocket."""
 
+    CLIENT_ID_MAX = 64
+
     dashboard = models.SlugField(max_length=64)
     series = models.CharField(max_length=64)
     value = models.FloatField()
     at = models.DateTimeField(default=timezone.now)
+    # The publisher's own name for the point (`publish_point --id`), so that a retry
+    # stores it once; empty: none. The database default lets code that predates the
+    # column insert points while old and new instances serve side by side.
+    client_id = models.CharField(max_length=CLIENT_ID_MAX, blank=True, default="", db_default="")
 
     class Meta:
         indexes = [models.Index(fields=["dashboard", "series", "-id"], name="live_point_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dashboard", "series", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="live_point_client_id_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.dashboard}/{self.series} {self.value:g} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -38,8 +38,12 @@ _made: str | None = None
 
 
 def on_starting(server) -> None:
-    global _made
     _refuse_a_taken_port(server)
+    metrics_folder_prepare()
+
+
+def metrics_folder_prepare() -> None:
+    global _made
     chosen = os.environ.get(VARIABLE)
     if chosen:
         # The values of an earlier run would be added to this one's.

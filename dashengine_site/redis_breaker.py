@@ -12,7 +12,8 @@ how many calls were skipped; not once per call.
 
 It sits in redis-py's connection class, the documented way to change how
 connections behave (`ConnectionPool(connection_class=...)`), so every command,
-pipelines included, goes through it.
+pipelines included, goes through it. The live feed's channel layer uses a
+`Breaker` of its own (dashboards/live_layer.py).
 """
 
 from __future__ import annotations
@@ -39,44 +40,54 @@ class Skipped(redis.ConnectionError):
 
 
 class Breaker:
-    def __init__(self, *, skip_seconds: float = SKIP_SECONDS):
-        self.skip_seconds = skip_seconds
+    """A service that may stall: after a failure it is skipped for `skip_seconds`;
+    an outage is logged when it starts and when the service answers again."""
+
+    def __init__(self, *, what: str, skip_seconds: float, meanwhile: str, log: logging.Logger):
+        self.what, self.skip_seconds, self.meanwhile, self.log = what, skip_seconds, meanwhile, log
         self._lock = threading.Lock()
         self.skip_until = 0.0  # time.monotonic() before which calls are skipped
         self.outage_since: float | None = None
-        self.skipped = 0
+        self.missed = 0  # calls failed or skipped since outage_since
+        self.epoch = 0  # moves on at every failure: what was set up before may be gone
 
-    def check(self) -> None:
-        """Raise at once while Redis is being skipped."""
-        if time.monotonic() < self.skip_until:
-            with self._lock:
-                self.skipped += 1
-            raise Skipped(f"Redis skipped for {self.skip_seconds:g} s after a failure")
-
-    def failed(self, error: BaseException, *, where: str) -> None:
+    def usable(self) -> bool:
+        if time.monotonic() >= self.skip_until:
+            return True
         with self._lock:
+            self.missed += 1
+        return False
+
+    def failed(self, error: BaseException, *, doing: str) -> None:
+        with self._lock:
+            self.epoch += 1
+            self.missed += 1
             self.skip_until = time.monotonic() + self.skip_seconds
             if self.outage_since is not None:
                 return
             self.outage_since = time.monotonic()
-        logger.warning(
-            "Redis at %s is not answering (%s: %s); it is skipped for %g s at a time until it answers.",
-            where,
+        self.log.warning(
+            "%s failed to %s (%s: %s). %s",
+            self.what,
+            doing,
             error.__class__.__name__,
-            error,
-            self.skip_seconds,
+            str(error) or "no answer in time",
+            self.meanwhile,
         )
 
-    def succeeded(self, *, where: str) -> None:
+    def answered(self) -> None:
         if self.outage_since is None:  # the usual case: no lock taken
             return
         with self._lock:
             if self.outage_since is None:
                 return
-            lasted, skipped = time.monotonic() - self.outage_since, self.skipped
-            self.outage_since, self.skipped, self.skip_until = None, 0, 0.0
-        logger.warning(
-            "Redis at %s answers again after %.1f s; %d calls were skipped.", where, lasted, skipped
+            lasted, missed = time.monotonic() - self.outage_since, self.missed
+            self.outage_since, self.missed, self.skip_until = None, 0, 0.0
+        self.log.warning(
+            "%s answers again after %.1f s; %d calls failed or were skipped meanwhile.",
+            self.what,
+            lasted,
+            missed,
         )
 
     @property
@@ -84,8 +95,23 @@ class Breaker:
         return time.monotonic() < self.skip_until
 
 
+def cache_breaker() -> Breaker:
+    return Breaker(
+        what="The cache's Redis",
+        skip_seconds=SKIP_SECONDS,
+        meanwhile=f"Pages are served without it; it is tried again every {SKIP_SECONDS:g} s.",
+        log=logger,
+    )
+
+
 # One per process: every connection to the cache's Redis shares what it learnt.
-breaker = Breaker()
+breaker = cache_breaker()
+
+
+def check() -> None:
+    """Raise at once while Redis is being skipped."""
+    if not breaker.usable():
+        raise Skipped(f"Redis skipped for {SKIP_SECONDS:g} s after a failure")
 
 
 class BreakerMixin:
@@ -96,24 +122,24 @@ class BreakerMixin:
         except Skipped:
             raise
         except FAILURES as error:
-            breaker.failed(error, where=f"{self.host}:{self.port}")
+            breaker.failed(error, doing=f"answer at {self.host}:{self.port}")
             raise
 
     def connect_check_health(self, *args, **kwargs):
         if self._sock is None:
-            breaker.check()
+            check()
         with self._watched():
             return super().connect_check_health(*args, **kwargs)
 
     def send_packed_command(self, *args, **kwargs):
-        breaker.check()
+        check()
         with self._watched():
             return super().send_packed_command(*args, **kwargs)
 
     def read_response(self, *args, **kwargs):
         with self._watched():
             response = super().read_response(*args, **kwargs)
-        breaker.succeeded(where=f"{self.host}:{self.port}")
+        breaker.answered()
         return response
 
 

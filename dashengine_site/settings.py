@@ -211,11 +211,13 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # channels-redis waits for a message in 5 s blocking reads; redis-py's
-            # default socket timeout is 5 s too, so an idle feed died with a
-            # TimeoutError. A longer timeout than the read, still bounded.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 3}]},
+            # channels-redis's, with connections that survive a Redis restart. The live
+            # feed does without it when Redis fails (dashboards/live_layer.py).
+            "BACKEND": "dashboards.live_layer.RedisChannelLayer",
+            # It waits for a message in 1 s blocking reads: a socket timeout longer
+            # than the read (an idle feed is not a stalled Redis), short enough that a
+            # frozen Redis is noticed within 3 s.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 3, "socket_connect_timeout": 3}]},
         }
     }
 else:

@@ -246,3 +246,24 @@ def test_an_idle_feed_stays_open_and_still_gets_the_next_point(alice):
         return quiet, [p["value"] for p in pushed["points"]]
 
     assert run(scenario) == (True, [99])
+
+
+def test_a_point_that_was_not_pushed_reaches_the_page_before_the_next_pushed_one(alice, monkeypatch):
+    """A push lost (a Redis stall while it was published) is not skipped for good: the
+    next push names the point before it, and the page reads what it lacks, in order."""
+    monkeypatch.setattr(consumers, "POLL_SECONDS", 60)  # no poll comes to the rescue
+    feed = socket(alice)
+
+    async def scenario():
+        assert (await feed.connect())[0]
+        await feed.receive_json_from(timeout=5)
+        # Stored, never pushed: its publisher's push failed.
+        await database_sync_to_async(LivePoint.objects.create)(
+            dashboard="timeseries", series="signups", value=1
+        )
+        await publish(dashboard="timeseries", series="signups", value=2)
+        pushed = await feed.receive_json_from(timeout=5)
+        await feed.disconnect()
+        return [p["value"] for p in pushed["points"]]
+
+    assert run(scenario) == [1, 2]

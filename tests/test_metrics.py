@@ -265,9 +265,9 @@ def test_a_setting_that_is_not_an_address_stops_the_site_from_starting():
 def test_each_server_counts_in_a_fresh_folder_of_its_own_removed_when_it_stops():
     with mock.patch.dict(os.environ):
         os.environ.pop(gunicorn_conf.VARIABLE, None)
-        gunicorn_conf.on_starting(None)
+        gunicorn_conf.metrics_folder_prepare()
         first = os.environ.pop(gunicorn_conf.VARIABLE)
-        gunicorn_conf.on_starting(None)
+        gunicorn_conf.metrics_folder_prepare()
         second = os.environ[gunicorn_conf.VARIABLE]
         try:
             assert first != second
