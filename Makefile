@@ -11,7 +11,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DJANGO_ENV_FILE=/nonexistent DJANGO_DEBUG=0 DJANGO_SECRET_KEY=test-only-secret-key-not-for-production-0123456789 DATABASE_CONN_MAX_AGE=0 \
 	DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
 
-.PHONY: run demo-password test test-sqlite test-services lint format check requirements test-packages clean bench
+.PHONY: run worker demo-password test test-sqlite test-services lint format check requirements test-packages clean bench
 
 # The project goes on the venv's path, so `python dashboards/catalogue/<name>.py` finds dashkit.
 $(PY):
@@ -40,6 +40,11 @@ run: $(VENV)/.installed .env
 	@echo "printed when the users were first made (a new one for all of them: make demo-password)."
 	@echo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Background jobs on Celery, for a developer who sets REDIS_URL in .env (without it,
+# `make run` runs them itself, as child processes).
+worker: $(VENV)/.installed .env
+	DJANGO_DEBUG=1 $(VENV)/bin/celery -A dashboards.worker worker --concurrency 1 -l INFO
 
 # A new password for every demo user: DEMO_PASSWORD, or a generated one, printed.
 demo-password: $(VENV)/.installed .env

@@ -232,6 +232,17 @@ else:
         }
     }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# --- Background callbacks (Dash's `background=True`) ---------------------------
+# With REDIS_URL, jobs run on the `worker:` processes (Celery, dashboards/jobs.py);
+# without it, as child processes of the web worker, their results in this folder.
+BACKGROUND_DIR = Path(env_str("BACKGROUND_DIR", str(BASE_DIR / "var" / "background")))
+# Seconds a job may run: at the soft limit it is told (an error in the job), at the hard
+# limit its worker process is killed.
+JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 300)
+JOB_TIME_LIMIT = env_int("JOB_TIME_LIMIT", 330)
+# Jobs one worker process runs at once (its pool's processes).
+JOB_CONCURRENCY = env_int("JOB_CONCURRENCY", 2)
+
 # Sessions live in the database and are read from it on each request: a logout is in
 # force at the next request on every instance, whatever Redis does, and a Redis
 # restart or outage logs nobody out.

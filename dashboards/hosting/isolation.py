@@ -76,6 +76,9 @@ class ModuleState:
         locations = spec.submodule_search_locations if spec else None
         self.package_dir = os.path.abspath(locations[0]) if locations else None
         self._entered: list[tuple[contextvars.Token, Any]] = []
+        # Dash's background managers and functions, this module's (`background`).
+        self.background_managers: list = []
+        self.background_functions: list = []
 
     def __enter__(self) -> ModuleState:
         self._entered.append((_loading.set(self), dash._pages.CONFIG))
@@ -191,6 +194,9 @@ def install() -> None:
     """Put the per-app registry and hooks in place of Dash's, once per process."""
     if isinstance(dash._pages.PAGE_REGISTRY, _PageRegistryProxy):
         return
+    from dashboards.hosting import background  # it reads this module's states
+
+    background.install()
     # Plugins' hooks (the `dash_hooks` entry points) load on the first app built: load them
     # now, so that they go to every app rather than to the first module loading.
     dash._hooks.HooksManager.register_setuptools()

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_plotly_dash import DjangoDash
 
-from dashboards.hosting import bundles, compat, isolation
+from dashboards.hosting import background, bundles, compat, isolation
 from dashkit.spec import Dashboard, Portal, standalone_app
 
 logger = logging.getLogger(__name__)
@@ -168,6 +168,7 @@ def _load_module(module_name: str, *, slug: str) -> Hosted | None:
         )
     registered.give_to(app)
     own.give_to(app)
+    background.adopt(app, state=own, slug=dashboard.slug)
     _adopt(app, dashboard=dashboard, module=module)
     return Hosted(dashboard=dashboard, app=app, module=module_name)
 

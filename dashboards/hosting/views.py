@@ -34,7 +34,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, se
 from werkzeug.exceptions import HTTPException
 
 from dashboards import registry
-from dashboards.hosting import bundles
+from dashboards.hosting import background, bundles
 from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
@@ -144,7 +144,7 @@ def _serve(request: HttpRequest, ident: str, rest: str, cache_id: str | None) ->
     if rest.startswith(SUITES):
         return component_file(rest.removeprefix(SUITES)), False
     if rest == UPDATE:
-        refusal = refuse_callback(request, dashboard, app)
+        refusal = refuse_callback(request, dashboard, app) or background.refuse_handles(request, slug=ident)
         if refusal:
             return refusal, False
     elif request.method not in ("GET", "HEAD"):

@@ -1,0 +1,216 @@
+"""Dash's background callbacks (`background=True`), each hosted app's own.
+
+Dash keeps two process-wide lists on `BaseBackgroundCallbackManager`: every manager
+ever built (`managers`) and every background function (`functions`). Each function
+goes to every manager under `sha256(callback id + source)`, and a `CeleryManager`
+names its task `background_callback_<key>`: two catalogue apps with the same
+callback would share one key, and one app's manager would run the other's code.
+Here both lists resolve to the catalogue module loading (or the app serving), as
+`isolation` does for pages and hooks, and a module's keys carry the module's name:
+the web and every worker load the same modules, so the names agree everywhere.
+
+What the portal adds around an app that has background callbacks:
+- an app with no manager gets the portal's (Celery on `REDIS_URL`, else diskcache
+  under `BACKGROUND_DIR`), so the author's file stays as Dash's docs write it;
+- the handles Dash gives the page (`endId`, `cacheKey`, `job`) are signed with a
+  secret of this user and dashboard, and `refuse_handles` answers 403 to a poll or a
+  cancel carrying handles that are not this user's, for this dashboard and page;
+- results are kept per dashboard and user (per dashboard only for `cache_by`);
+- a job's copy of the request (`dash.ctx`, stored in the broker until a worker takes
+  it) has no session or CSRF cookie, nor the CSRF header.
+
+This is the only module that reads Dash's background internals. Private names of
+dash, read from dash 4.4.1 (`isolation.DASH_VERSION`), pinned by
+`test_the_private_names_of_dash_it_relies_on_are_where_it_reads_them`:
+`BaseBackgroundCallbackManager.managers/functions/register_func/hash_function`,
+`Dash._background_manager`, `Dash._get_signing_secret`, `dash._callback_signing`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import MutableSequence
+from typing import Any
+
+import dash
+import flask
+from dash import _callback_signing as signing
+from dash.background_callback.managers import BaseBackgroundCallbackManager as Base
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.crypto import salted_hmac
+
+from dashboards.hosting import isolation
+
+logger = logging.getLogger(__name__)
+
+_DASH_MANAGERS = Base.managers
+_DASH_FUNCTIONS = Base.functions
+# Where `views.call_app` puts the Django request in the WSGI environ Dash sees.
+USER_KEY = "dashengine.request"
+HANDLES = ("cacheKey", "job", "oldJob", "cancelJob")
+NOT_YOURS = "This job was started on another page or by another user."
+
+
+class _Scoped(MutableSequence):
+    """`Base.managers` / `Base.functions` of the module loading (or app serving), else Dash's."""
+
+    def __init__(self, attribute: str, fallback: list):
+        self.attribute, self.fallback = attribute, fallback
+
+    def _list(self) -> list:
+        state = isolation._current()
+        return getattr(state, self.attribute) if state is not None else self.fallback
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __setitem__(self, index, value):
+        self._list()[index] = value
+
+    def __delitem__(self, index):
+        del self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def insert(self, index, value) -> None:
+        self._list().insert(index, value)
+
+
+def _register_func(fn, progress, callback_id):
+    key = Base.hash_function(fn, callback_id)
+    state = isolation._current()
+    if state is not None:
+        # Two modules with the same callback source and id would share Dash's key, and
+        # so one Celery task name: the module's name makes them two.
+        key = hashlib.sha256(f"{state.module_name}\0{key}".encode()).hexdigest()
+    Base.functions.append((key, fn, progress))
+    for manager in Base.managers:
+        manager.register(key, fn, progress)
+    return key
+
+
+def install() -> None:
+    """Put the per-module lists and keys in place of Dash's, once per process."""
+    if isinstance(Base.managers, _Scoped):
+        return
+    Base.managers = _Scoped("background_managers", _DASH_MANAGERS)
+    Base.functions = _Scoped("background_functions", _DASH_FUNCTIONS)
+    Base.register_func = staticmethod(_register_func)
+
+
+def portal_manager() -> Any:
+    """The manager of an app that names none: Celery when the site has Redis (jobs run on
+    the `worker:` processes), else diskcache (jobs are children of the web worker)."""
+    if settings.REDIS_URL:
+        from dash import CeleryManager
+
+        from dashboards import jobs
+
+        return CeleryManager(jobs.celery_app())
+    import diskcache
+    from dash import DiskcacheManager
+
+    return DiskcacheManager(diskcache.Cache(str(settings.BACKGROUND_DIR)))
+
+
+def adopt(app: dash.Dash, *, state: isolation.ModuleState, slug: str) -> None:
+    """The portal's manager for an app with background callbacks and none of its own, and
+    the per-user handles, results and job context for every app with background callbacks."""
+    needs_manager = any(
+        cb.get("background") and cb.get("manager") is None for cb in app.callback_map.values()
+    )
+    if needs_manager and app._background_manager is None:
+        with state:  # so that it registers this module's functions only
+            app._background_manager = portal_manager()
+    if not state.background_functions:
+        return
+    app._get_signing_secret = lambda: signing_secret(slug=slug, user_pk=_user_pk())
+    for manager in state.background_managers:
+        _scope(manager, slug=slug)
+
+
+def managers_of(app: dash.Dash) -> list:
+    """The background managers an app's module built (a worker registers their tasks)."""
+    state = isolation._by_app.get(app)
+    return list(state.background_managers) if state is not None else []
+
+
+def signing_secret(*, slug: str, user_pk: Any) -> bytes:
+    # Per user and dashboard: a page load, result key or job of one user (or dashboard)
+    # does not verify for another; every web worker and instance derives the same one.
+    return salted_hmac("dashboards.hosting.background", f"{slug}:{user_pk}").digest()
+
+
+def _user_pk() -> Any:
+    try:
+        request = flask.request.environ.get(USER_KEY)
+    except RuntimeError:  # outside a request: nothing to sign for anyone
+        return None
+    return request.user.pk if request is not None else None
+
+
+def _scope(manager: Any, *, slug: str) -> None:
+    """Wrap one manager's result key and job start (on the instance: Dash calls them
+    through `self`)."""
+    if getattr(manager, "_dashengine_scoped", False):
+        return
+    manager._dashengine_scoped = True
+    build_cache_key, call_job_fn = manager.build_cache_key, manager.call_job_fn
+
+    def scoped_cache_key(fn, args, cache_args_to_ignore, triggered):
+        # The same inputs give one user's result in one dashboard; `cache_by` results are
+        # the dashboard's, for whoever may open it.
+        scope = slug if manager.cache_by is not None else f"{slug}:{_user_pk()}"
+        key = build_cache_key(fn, args, cache_args_to_ignore, triggered)
+        return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
+
+    def call_without_portal_secrets(key, job_fn, args, context):
+        return call_job_fn(key, job_fn, args, without_portal_secrets(context))
+
+    manager.build_cache_key = scoped_cache_key
+    manager.call_job_fn = call_without_portal_secrets
+
+
+def without_portal_secrets(context: dict) -> dict:
+    """The job's copy of `dash.ctx` without the portal's session and CSRF cookies and the
+    CSRF header: the broker keeps it until a worker takes the job, and they are the portal's."""
+    portal = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    csrf_header = settings.CSRF_HEADER_NAME.removeprefix("HTTP_").replace("_", "-").lower()
+    kept = type(context)(context)
+    kept["cookies"] = {k: v for k, v in (context.get("cookies") or {}).items() if k not in portal}
+    headers = {}
+    for name, value in (context.get("headers") or {}).items():
+        if name.lower() == csrf_header:
+            continue
+        if name.lower() == "cookie":
+            value = "; ".join(
+                part.strip() for part in value.split(";") if part.split("=", 1)[0].strip() not in portal
+            )
+        headers[name] = value
+    kept["headers"] = headers
+    return kept
+
+
+def refuse_handles(request: HttpRequest, *, slug: str) -> HttpResponse | None:
+    """403 for job handles that are not this user's, for this dashboard and page load.
+    (Dash alone would answer 204 and read nothing: here the refusal is said, and logged.)"""
+    given = [value for name in HANDLES for value in request.GET.getlist(name)]
+    if not given:
+        return None
+    secret = signing_secret(slug=slug, user_pk=request.user.pk)
+    end_id = signing.unsign(secret, signing.END_SCOPE, request.GET.get("endId"))
+    if end_id is not None:
+        scopes = {"cacheKey": signing.cache_scope(end_id)}
+        if all(
+            signing.unsign(secret, scopes.get(name, signing.job_scope(end_id)), value) is not None
+            for name in HANDLES
+            for value in request.GET.getlist(name)
+        ):
+            return None
+    from dashboards.refusals import plain_text  # it imports the registry, which imports this
+
+    logger.warning("Refused background job handles for dashboard %r: not this user's or page's", slug)
+    return plain_text(403, NOT_YOURS)
