@@ -6,13 +6,14 @@ import time
 from dash import Dash, Input, Output, ctx, html, set_props
 
 app = Dash(__name__)
-app.layout = html.Div([html.Button(id="go"), html.P(id="out"), html.P(id="seen")])
+app.layout = html.Div([html.Button(id="go"), html.Button(id="stop"), html.P(id="out"), html.P(id="seen")])
 
 
 @app.callback(
     Output("out", "children"),
     Input("go", "n_clicks"),
     background=True,
+    cancel=Input("stop", "n_clicks"),
     prevent_initial_call=True,
     interval=200,
 )
