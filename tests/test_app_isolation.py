@@ -18,9 +18,10 @@ import dash
 import dash._get_app
 import dash._hooks
 import dash._pages
+import dash.background_callback.managers
 import pytest
 
-from dashboards.hosting import isolation
+from dashboards.hosting import background, isolation
 from dashboards.models import Dashboard
 from dashboards.services import grant_add
 from tests.conftest import with_catalogue_packages
@@ -203,3 +204,24 @@ def test_the_private_names_of_dash_it_relies_on_are_where_it_reads_them():
     assert "HooksManager" in dash._hooks.HooksManager.HookErrorHandler.__call__.__code__.co_names
     source = (package / "dash.py").read_text(encoding="utf-8")
     assert source.count("HooksManager") == 2, "dash.py reads hooks somewhere else than `self._hooks`"
+    # Background callbacks (`background`): Dash's class-wide lists of managers and
+    # functions, read through the class; the key of a function; the app's manager and
+    # signing secret, read through the instance; the manager methods it wraps, called
+    # on the instance; the signing helpers it verifies handles with.
+    base = dash.background_callback.managers.BaseBackgroundCallbackManager
+    assert isinstance(background._DASH_MANAGERS, list) and isinstance(background._DASH_FUNCTIONS, list)
+    assert {"managers", "functions"} <= set(base.__init__.__code__.co_names)
+    assert {"hash_function", "functions", "managers", "register"} <= set(
+        background._DASH_REGISTER_FUNC.__code__.co_names
+    )
+    callback_source = (package / "_callback.py").read_text(encoding="utf-8")
+    for call in (
+        "BaseBackgroundCallbackManager.register_func(",
+        "get_app()._get_signing_secret()",
+        "callback_manager.build_cache_key(",
+        "callback_manager.call_job_fn(",
+    ):
+        assert call in callback_source, call
+    assert 'cb.get("manager") or self._background_manager' in source
+    assert source.count("._get_signing_secret()") == source.count("self._get_signing_secret()")
+    assert {"sign", "unsign", "END_SCOPE", "job_scope", "cache_scope"} <= set(vars(dash._callback_signing))

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 _DASH_MANAGERS = Base.managers
 _DASH_FUNCTIONS = Base.functions
+_DASH_REGISTER_FUNC = Base.register_func
 # Where `views.call_app` puts the Django request in the WSGI environ Dash sees.
 USER_KEY = "dashengine.request"
 HANDLES = ("cacheKey", "job", "oldJob", "cancelJob")
