@@ -192,11 +192,20 @@ def start_plain_dash(module: str, base_path: str = "/") -> tuple[subprocess.Pope
 def with_catalogue_packages(monkeypatch, *packages: str):
     """The shipped catalogue plus the modules of these packages, for this test (failures
     kept, as the system checks see them); returns the added part."""
+    from dashboards.hosting.loader import discover
+
+    extra = discover(list(packages))
+    with_catalogue(monkeypatch, extra)
+    return extra
+
+
+def with_catalogue(monkeypatch, extra) -> None:
+    """The shipped catalogue plus `extra` (a discovered Catalogue), for this test."""
     from dashboards import registry
-    from dashboards.hosting.loader import Catalogue, discover
+    from dashboards.hosting.loader import Catalogue
     from dashboards.services import dashboards_sync
 
-    shipped, extra = registry.catalogue(), discover(list(packages))
+    shipped = registry.catalogue()
     merged = Catalogue(
         discovered=[*shipped.discovered, *extra.discovered],
         by_slug={**shipped.by_slug, **extra.by_slug},
@@ -204,7 +213,6 @@ def with_catalogue_packages(monkeypatch, *packages: str):
     )
     monkeypatch.setattr(registry, "_catalogue", merged)
     dashboards_sync()
-    return extra
 
 
 def catalogue_of(*dashboards):

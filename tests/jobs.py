@@ -53,19 +53,11 @@ def hosted_bg_apps(*, redis_url: str):
 
 def serve(monkeypatch, extra, *users) -> None:
     """The shipped catalogue plus `extra` for this test, its dashboards granted to `users`."""
-    from dashboards import registry
-    from dashboards.hosting.loader import Catalogue
     from dashboards.models import Dashboard
-    from dashboards.services import dashboards_sync, grant_add
+    from dashboards.services import grant_add
+    from tests.conftest import with_catalogue
 
-    shipped = registry.catalogue()
-    merged = Catalogue(
-        discovered=[*shipped.discovered, *extra.discovered],
-        by_slug={**shipped.by_slug, **extra.by_slug},
-        failed={**shipped.failed, **extra.failed},
-    )
-    monkeypatch.setattr(registry, "_catalogue", merged)
-    dashboards_sync()
+    with_catalogue(monkeypatch, extra)
     for slug in extra.by_slug:
         for user in users:
             grant_add(dashboard=Dashboard.objects.get(slug=slug), user=user)
