@@ -15,7 +15,7 @@ from django_plotly_dash.models import DashApp, StatelessApp
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.mail import mail_configured
-from dashboards.models import AccessRequest, AuditEvent, Dashboard, DashboardGrant
+from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, Dashboard, DashboardGrant
 from dashboards.services import (
     access_request_approve,
     access_request_deny,
@@ -255,12 +255,8 @@ class _UsernameFilter(_ValuesFilter):
     blank_label = "(not signed in)"
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["time", "username", "action", "dashboard", "params", "ip", "duration_ms", "row_count"]
-    list_filter = ["action", ("dashboard", _ValuesFilter), "time", ("username", _UsernameFilter)]
-    search_fields = ["username", "dashboard"]
-    date_hierarchy = "time"
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records kept by the portal itself: shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -270,6 +266,30 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(_ReadOnlyAdmin):
+    """Read-only: what ran where, and why the last failures failed."""
+
+    list_display = ["queued_at", "dashboard", "username", "state", "error", "worker", "took"]
+    list_filter = ["state", ("dashboard", _ValuesFilter), "queued_at", ("username", _UsernameFilter)]
+    search_fields = ["username", "dashboard", "error"]
+    date_hierarchy = "queued_at"
+
+    @admin.display(description="took")
+    def took(self, job: BackgroundJob) -> str:
+        if job.started_at is None or job.ended_at is None:
+            return "-"
+        return f"{(job.ended_at - job.started_at).total_seconds():.1f} s"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(_ReadOnlyAdmin):
+    list_display = ["time", "username", "action", "dashboard", "params", "ip", "duration_ms", "row_count"]
+    list_filter = ["action", ("dashboard", _ValuesFilter), "time", ("username", _UsernameFilter)]
+    search_fields = ["username", "dashboard"]
+    date_hierarchy = "time"
 
 
 def dashboards_user_can_open(user) -> list[str]:

@@ -223,3 +223,43 @@ class LivePoint(models.Model):
 
     def to_json(self) -> dict:
         return {"id": self.pk, "at": self.at.isoformat(), "value": self.value}
+
+
+class BackgroundJob(models.Model):
+    """One run of a background callback: who started it where, and how it ended.
+
+    The web process adds it when the job is queued; the worker (or, on diskcache, the
+    poll that reads the answer) moves it on. An ended job never changes again.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+        LOST = "lost", "lost (its worker went away)"
+
+    ENDED = (State.FINISHED, State.FAILED, State.CANCELLED, State.LOST)
+
+    # Celery's task id, or the process id of a diskcache job (`job_queued`).
+    job_id = models.CharField(max_length=64, unique=True)
+    # Kept as text, as in the audit: records outlive users and dashboards.
+    dashboard = models.CharField(max_length=100, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED, db_index=True)
+    # The error's message only: a job's arguments and traceback stay out of the database.
+    error = models.CharField(max_length=500, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} job of {self.username or '-'} at {self.queued_at:%Y-%m-%d %H:%M:%S}: {self.state}"

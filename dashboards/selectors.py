@@ -9,12 +9,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permissi
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
-from dashboards.models import AccessRequest, AuditEvent, DefaultReport, Favourite, Report
+from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, DefaultReport, Favourite, Report
 from dashboards.models import Dashboard as DashboardRow
 from dashkit.spec import Dashboard
 
@@ -427,3 +427,9 @@ def gallery_for_user(
         others=[card(d) for d in viewable if d.slug not in favourites and d.slug not in recent],
         requestable=requestable,
     )
+
+
+def job_counts() -> dict[tuple[str, str], int]:
+    """How many job records there are, by dashboard and state."""
+    rows = BackgroundJob.objects.order_by().values_list("dashboard", "state").annotate(count=Count("id"))
+    return {(dashboard, state): count for dashboard, state, count in rows}

@@ -1,4 +1,4 @@
-"""Writes: keeping the dashboard table in step with the code, grants, requests, audit."""
+"""Writes: keeping the dashboard table in step with the code, grants, requests, audit, jobs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from dashboards.mail import mail_configured, mail_decision, mail_new_request
 from dashboards.models import (
     AccessRequest,
     AuditEvent,
+    BackgroundJob,
     Dashboard,
     DashboardGrant,
     DefaultReport,
@@ -86,6 +87,41 @@ def audit_record(
         ip=request.META.get("REMOTE_ADDR") if request is not None else None,
         duration_ms=duration_ms,
         row_count=row_count,
+    )
+
+
+def job_queued(
+    *, job_id: str, dashboard: str, user: AbstractBaseUser | AnonymousUser | None, id_may_repeat: bool = False
+) -> None:
+    """Who started job `job_id` where. A worker may have taken the job (`job_started`)
+    before this is written. With `id_may_repeat` (diskcache: the id is a process id, which
+    comes back once a job ended) an earlier job's record under the same id is replaced."""
+    real_user = user if user is not None and user.is_authenticated else None
+    fields: dict[str, Any] = {
+        "dashboard": dashboard,
+        "user": real_user,
+        "username": real_user.get_username() if real_user else "",
+    }
+    if id_may_repeat:
+        fields |= {"state": BackgroundJob.State.QUEUED, "error": "", "queued_at": timezone.now()}
+        fields |= {"started_at": None, "ended_at": None}
+    BackgroundJob.objects.update_or_create(job_id=job_id, defaults=fields)
+
+
+def job_started(*, job_id: str, dashboard: str, worker: str) -> None:
+    now = timezone.now()
+    running = {"state": BackgroundJob.State.RUNNING, "worker": worker[:200], "started_at": now}
+    BackgroundJob.objects.update_or_create(
+        job_id=job_id, defaults=running, create_defaults={**running, "dashboard": dashboard, "queued_at": now}
+    )
+
+
+def job_ended(*, job_id: str, state: str, error: str = "") -> None:
+    """The job's end, told once: whoever learns it first (the worker, the poll that
+    reads the answer, a cancel) sets it, and later news of the same job changes nothing."""
+    assert state in BackgroundJob.ENDED, state
+    BackgroundJob.objects.filter(job_id=job_id).exclude(state__in=BackgroundJob.ENDED).update(
+        state=state, error=error[:500], ended_at=timezone.now()
     )
 
 

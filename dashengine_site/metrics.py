@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import logging
 import os
 
 from django.conf import settings
 from django.core.cache.backends import filebased
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.cache import never_cache
 from django_prometheus.cache.metrics import (
@@ -55,7 +57,37 @@ LIVE_FEEDS = Gauge(
     multiprocess_mode="livesum",
 )
 
+logger = logging.getLogger(__name__)
 _MISSING = object()
+
+
+class BackgroundJobsCollector:
+    """Background jobs by dashboard and state, read from the job records at each scrape:
+    every web process and worker writes them, so one query sees them all."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        from dashboards.selectors import job_counts
+
+        family = GaugeMetricFamily(
+            "dashengine_background_jobs",
+            "Background jobs by dashboard and state: queued and running now; finished, failed,"
+            " cancelled and lost since the records were last pruned (prune_audit).",
+            labels=["dashboard", "state"],
+        )
+        try:
+            counts = job_counts()
+        except DatabaseError as error:  # the other metrics are still worth a scrape
+            logger.warning("Background jobs left out of /metrics: %s", error)
+            return
+        for (dashboard, state), count in sorted(counts.items()):
+            family.add_metric([dashboard, state], count)
+        yield family
+
+
+JOBS = CollectorRegistry(auto_describe=False)
+JOBS.register(BackgroundJobsCollector())
 
 
 class FileBasedCache(filebased.FileBasedCache):
@@ -111,4 +143,4 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(registry) + generate_latest(JOBS), content_type=CONTENT_TYPE_LATEST)

@@ -63,20 +63,31 @@ def serve(monkeypatch, extra, *users) -> None:
             grant_add(dashboard=Dashboard.objects.get(slug=slug), user=user)
 
 
+def worker_database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    assert db["ENGINE"].endswith("postgresql"), "the worker shares the PostgreSQL test database"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 class CeleryWorker:
     """`celery -A dashboards.worker worker` with the catalogue plus `tests.bg_apps`."""
 
-    def __init__(self, *, redis_url: str, log: Path, concurrency: int = 2):
-        self.redis_url, self.log, self.concurrency = redis_url, log, concurrency
+    def __init__(self, *, redis_url: str, log: Path, concurrency: int = 2, env: dict[str, str] | None = None):
+        self.redis_url, self.log, self.concurrency, self.env = redis_url, log, concurrency, env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         env = {
             **os.environ,
+            # The test's database, where the worker records the jobs it runs.
+            "DATABASE_URL": worker_database_url(),
             "REDIS_URL": self.redis_url,
             "DASHBOARD_PACKAGES": f"dashboards.catalogue,{PACKAGE}",
             # The venv's .pth names the main checkout: this one comes first.
             "PYTHONPATH": str(ROOT),
+            **self.env,
         }
         out = self.log.open("w")
         self.process = subprocess.Popen(

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from dashboards.models import AuditEvent, DashboardGrant
+from dashboards.models import AuditEvent, BackgroundJob, DashboardGrant
 
 
 def run(*args) -> str:
@@ -59,12 +59,16 @@ def test_list_dashboards_prints_slug_title_availability_and_grants(cast):
     assert "user:alice" in line
 
 
-def test_prune_audit_deletes_only_old_events(db):
+def test_prune_audit_deletes_only_old_events_and_ended_job_records(db):
     old = AuditEvent.objects.create(action="view", dashboard="stocktoday")
     AuditEvent.objects.filter(pk=old.pk).update(time=timezone.now() - timedelta(days=91))
     AuditEvent.objects.create(action="view", dashboard="stocktoday")
-    assert "Deleted 1 audit event" in run("prune_audit", "--older-than", "90d")
+    old_job = BackgroundJob.objects.create(job_id="old", dashboard="stocktoday", state="finished")
+    BackgroundJob.objects.filter(pk=old_job.pk).update(queued_at=timezone.now() - timedelta(days=91))
+    BackgroundJob.objects.create(job_id="new", dashboard="stocktoday", state="finished")
+    assert "Deleted 1 audit event(s) and 1 job record(s)" in run("prune_audit", "--older-than", "90d")
     assert AuditEvent.objects.count() == 1
+    assert list(BackgroundJob.objects.values_list("job_id", flat=True)) == ["new"]
     with pytest.raises(CommandError):
         run("prune_audit", "--older-than", "ninety days")
 

@@ -30,6 +30,9 @@ from tests.test_callbacks import post_callback, stock_callback
 from tests.test_live import run, socket
 from tests.test_reports import save
 
+# A scrape reads the background jobs from the database.
+pytestmark = pytest.mark.django_db
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "test-metrics-token-0123456789-abcdefghij"
 ANSWERS = "django_http_responses_total_by_status_view_method_total"

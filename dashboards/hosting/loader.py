@@ -255,8 +255,12 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
 
 
 def _callback_failed(slug: str, error: Exception) -> None:
-    logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
-    set_props(ERROR_NOTE, {"children": ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
+    note = background.note_of(error)  # a background job that could not run or answer
+    if note is None:
+        logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
+    else:
+        logger.warning("A background job of dashboard %r did not answer: %s", slug, note)
+    set_props(ERROR_NOTE, {"children": note or ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
 
 
 @contextmanager

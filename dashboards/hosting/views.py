@@ -83,6 +83,7 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
             getattr(result, "close", lambda: None)()
 
     content = contextvars.copy_context().run(run)
+    background.write_records(request)
     response = HttpResponse(content, status=int(started["status"][:3]))
     for name, value in started["headers"]:
         if name.lower() == "set-cookie":

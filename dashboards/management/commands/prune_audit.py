@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboards.models import AuditEvent
+from dashboards.models import AuditEvent, BackgroundJob
 
 UNITS = {"d": "days", "h": "hours", "w": "weeks"}
 
@@ -17,7 +17,7 @@ def parse_age(text: str) -> timedelta:
 
 
 class Command(BaseCommand):
-    help = "Delete audit events older than the given age, e.g. --older-than 90d."
+    help = "Delete audit events and ended background-job records older than the given age, e.g. --older-than 90d."
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", required=True, help="age such as 90d, 12w or 36h")
@@ -25,4 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, older_than, **options):
         cutoff = timezone.now() - parse_age(older_than)
         deleted, _ = AuditEvent.objects.filter(time__lt=cutoff).delete()
-        self.stdout.write(f"Deleted {deleted} audit event(s) from before {cutoff:%Y-%m-%d %H:%M}.")
+        jobs, _ = BackgroundJob.objects.filter(queued_at__lt=cutoff, state__in=BackgroundJob.ENDED).delete()
+        self.stdout.write(
+            f"Deleted {deleted} audit event(s) and {jobs} job record(s) from before {cutoff:%Y-%m-%d %H:%M}."
+        )
