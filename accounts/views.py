@@ -17,6 +17,13 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if oidc.configured():
+            # The provider's button comes first, for the keyboard too.
+            form.fields["username"].widget.attrs.pop("autofocus", None)
+        return form
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sso_name"] = oidc.provider_name() if oidc.configured() else ""

@@ -247,7 +247,9 @@ def test_an_expired_id_token_is_refused(client, sso, mapped):
 def test_an_id_token_issued_to_another_client_is_refused(client, sso, mapped):
     sso.user("olga", groups=("idp-sales",), token="audience")
     response, _ = sign_in(client, sso, "olga")
-    assert_refused(client, response, status=403, reason="bad-token", words=BAD_ANSWER, detail="Audience doesn't match")
+    assert_refused(
+        client, response, status=403, reason="bad-token", words=BAD_ANSWER, detail="Audience doesn't match"
+    )
 
 
 BAD_STATE = (

@@ -140,7 +140,9 @@ class ProviderBrowser(requests.Session):
                 username = None  # once
             else:
                 log = self.provider.log() if hasattr(self.provider, "log") else ""
-                raise AssertionError(f"the provider answered {response.status_code}: {response.text[:300]}\n{log}")
+                raise AssertionError(
+                    f"the provider answered {response.status_code}: {response.text[:300]}\n{log}"
+                )
         raise AssertionError("too many redirects at the provider")
 
     def _log_in(self, url: str, page: str, username: str) -> str:
