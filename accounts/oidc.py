@@ -318,7 +318,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
             if known:
                 request.session.modified = True
             error = request.GET["error"][:100]
-            if request.user.is_authenticated:
+            if known and request.user.is_authenticated:
+                # Only for a renewal this session started: a link to this address with a made-up
+                # state must not be a way to sign somebody out.
                 return session_ended(request, error=error)
             raise SignInRefused(
                 "provider-error" if known else "bad-state",

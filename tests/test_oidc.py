@@ -422,6 +422,15 @@ def test_a_sign_in_the_provider_no_longer_renews_ends_the_session(client, sso, m
     }
 
 
+def test_an_error_answer_this_session_did_not_ask_for_signs_nobody_out(client, sso, mapped):
+    sso.user("ruth", groups=("idp-sales",))
+    sign_in(client, sso, "ruth")
+    response = client.get("/accounts/oidc/callback/?error=login_required&state=made-up")
+    assert response.status_code == 400
+    assert refusal(response) == BAD_STATE
+    assert client.get("/").status_code == 200  # still signed in
+
+
 def test_a_dashboards_own_requests_are_never_sent_to_the_provider(client, sso, mapped):
     """Dash's routes and the page's fetches go on with an expired sign-in (a redirect to the
     provider would break them); the next page load renews it."""
