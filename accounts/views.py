@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -6,8 +7,45 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts import oidc
 from accounts.models import User
 from accounts.services import theme_set
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login form, below a "Sign in with <provider>" button when single sign-on is set."""
+
+    redirect_authenticated_user = True
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if oidc.configured():
+            # The provider's button comes first, for the keyboard too.
+            form.fields["username"].widget.attrs.pop("autofocus", None)
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_name"] = oidc.provider_name() if oidc.configured() else ""
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Ends the portal's session; a session that came from the provider is then ended
+    there too, when the provider has an end-session endpoint (RP-initiated logout)."""
+
+    def post(self, request, *args, **kwargs):
+        end_session = oidc.end_session_url(request)
+        response = super().post(request, *args, **kwargs)
+        if not end_session:
+            return response
+        # A page that moves on by itself rather than a redirect: the logout is a form, and
+        # browsers hold a form's redirects to the page's CSP form-action ('self').
+        return render(
+            request,
+            "registration/signing_out.html",
+            {"end_session_url": end_session, "provider_name": oidc.provider_name()},
+        )
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:

@@ -107,6 +107,11 @@ class AuditEvent(models.Model):
         ACCESS_DENIED = "access-denied"
         ACCESS_REQUESTED = "access-requested"
         GRANT_CHANGED = "grant-changed"
+        # Single sign-on (accounts/oidc.py): a sign-in through the identity provider, the
+        # portal groups it added or removed, and a sign-in it refused (with the reason).
+        PROVIDER_SIGN_IN = "provider-sign-in"
+        PROVIDER_GROUPS = "provider-groups"
+        SIGN_IN_REFUSED = "sign-in-refused"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(

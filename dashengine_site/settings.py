@@ -6,6 +6,7 @@ developer's machine; production must set `DJANGO_SECRET_KEY` and turn debug off.
 
 import ipaddress
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,6 +117,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Single sign-on: a session from the identity provider is renewed there with
+    # prompt=none once its ID token's time is up, and ends when the provider refuses
+    # (accounts/oidc.py). Does nothing without OIDC_* settings or for password logins.
+    "accounts.oidc.SessionRefresh",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -266,6 +271,9 @@ AUTHENTICATION_BACKENDS = [
     # The signed-in user is read from the database on each request: a deactivation,
     # even by `QuerySet.update`, holds at the next request whatever the cache does.
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect): authenticates only the user of a sign-in that came
+    # back from the identity provider; nobody while OIDC_* is unset.
+    "accounts.oidc.ProviderBackend",
 ]
 # Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one
 # username from one address, that pair waits LOGIN_COOLOFF_MINUTES.
@@ -284,6 +292,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Single sign-on (OpenID Connect, mozilla-django-oidc; accounts/oidc.py) -----
+# On when OIDC_RP_CLIENT_ID and OIDC_DISCOVERY_URL (or the OIDC_OP_* endpoints) are set;
+# with none of these, nothing of it runs. The provider is never contacted at start-up:
+# its discovery document is read at the first sign-in and kept for an hour.
+OIDC_DISCOVERY_URL = env_str("OIDC_DISCOVERY_URL")
+# Endpoints named one by one win over the discovery document's (without one: all but the
+# logout endpoint, and the issuer).
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+# The button says "Sign in with <this>".
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+# The claim that lists the user's groups at the provider, mapped to portal groups in the
+# admin (accounts.ProviderGroupMapping).
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# E-mail domains allowed in (empty: any address the provider vouches for).
+OIDC_ALLOWED_DOMAINS = env_list("OIDC_ALLOWED_DOMAINS")
+# Seconds a sign-in holds before the next page load renews it at the provider (prompt=none);
+# a session the provider will not renew ends there. OIDC_SESSION_REFRESH=0 turns that off.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 15 * 60)
+OIDC_SESSION_REFRESH = env_bool("OIDC_SESSION_REFRESH", True)
+# A dashboard's frame and Dash routes are never sent to the provider (fetches would fail).
+OIDC_EXEMPT_URL_PATTERNS = [re.compile(r"^/django_plotly_dash/")]
+OIDC_RP_SIGN_ALGO = "RS256"  # ID tokens signed with the provider's key, checked against its JWKS
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # sent back as id_token_hint when signing out
+OIDC_TIMEOUT = env_float("OIDC_TIMEOUT", 5.0)  # seconds per call to the provider
+OIDC_CLOCK_SKEW_SECONDS = 60  # leeway on the ID token's times
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -221,3 +221,27 @@ def catalogue_of(*dashboards):
 
     entries = [Hosted(dashboard=d, app=None, module="tests") for d in dashboards]
     return Catalogue(discovered=entries, by_slug={e.dashboard.slug: e for e in entries})
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """The test identity provider (tests/oidc_provider/), a process of its own on 127.0.0.1,
+    started once per run (about 3 s) with the portal registered as its client. Tests set
+    every provider user they use; the users of one test are not another's."""
+    from tests.oidc_provider.server import provider_process
+
+    with provider_process() as provider:
+        provider.register_portal("testserver", "localhost", "127.0.0.1")
+        yield provider
+
+
+@pytest.fixture
+def sso(settings, oidc_provider, db):
+    """The portal signing in through the test provider (its OIDC_* settings), for this test."""
+    from accounts import oidc
+
+    for name, value in oidc_provider.portal_settings().items():
+        setattr(settings, name, value)
+    oidc.discovery_forget()
+    yield oidc_provider
+    oidc.discovery_forget()

@@ -222,3 +222,16 @@ def test_the_keyboard_alone_goes_from_the_gallery_to_a_chart(visit, live_cast):
     page.keyboard.press("Escape")
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
     expect(frame.locator("#summary-IBM")).to_be_visible()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_serious_violation_on_the_single_sign_on_pages(visit, live_cast, theme, settings):
+    """The login page with the provider's button, and a refused sign-in's page (the provider
+    itself is not needed to draw them)."""
+    settings.OIDC_DISCOVERY_URL = "http://127.0.0.1:9/o/.well-known/openid-configuration"
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "dash-engine", "secret"
+    settings.OIDC_PROVIDER_NAME = "Example SSO"
+    visit.page.emulate_media(color_scheme=theme)
+    found = check_page(visit, "/accounts/login/")
+    found += check_page(visit, "/accounts/oidc/callback/?code=x&state=y", status=400)
+    assert not found, "\n".join(found)
