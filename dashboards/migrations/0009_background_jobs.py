@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0007_live_point_client_id'),
+        ('dashboards', '0008_provider_sign_in'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
