@@ -67,6 +67,42 @@ def check_dashboards(entries: list[Hosted]) -> list[Error | Warning]:
                     hint="Put the file in the app's assets/ folder instead.",
                 )
             )
+        messages += _background_checks(entry)
+    return messages
+
+
+def _background_checks(entry: Hosted) -> list[Warning]:
+    """An app whose own Celery app publishes where the portal's worker does not listen:
+    its background callbacks would wait forever."""
+    from dash import CeleryManager
+    from django.conf import settings
+
+    from dashboards.hosting import background
+
+    messages = []
+    for manager in background.managers_of(entry.app):
+        if not isinstance(manager, CeleryManager):
+            continue
+        conf = manager.handle.conf
+        if not settings.REDIS_URL:
+            problem = "the site has no REDIS_URL, so no worker runs them"
+        elif conf.broker_url != settings.REDIS_URL:
+            problem = (
+                f"its Celery app publishes to {conf.broker_url}, not to REDIS_URL, where the worker listens"
+            )
+        elif conf.task_default_queue != "celery" or conf.task_routes:
+            problem = "its Celery app sends them to a queue of its own; the worker reads the default queue"
+        else:
+            continue
+        messages.append(
+            Warning(
+                f"Dashboard {entry.dashboard.slug!r} has background callbacks on a Celery app of its own, "
+                f"but {problem}.",
+                id="dashboards.W005",
+                hint="Build it as Dash's docs do: Celery(__name__, broker=os.environ['REDIS_URL'], "
+                "backend=os.environ['REDIS_URL']), or give the app no manager (the portal's is used).",
+            )
+        )
     return messages
 
 

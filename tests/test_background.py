@@ -421,3 +421,36 @@ def test_the_last_failures_show_in_the_admin_with_dashboard_user_and_error(on_di
     )
     assert b"no sales recorded for this period" in page.content
     assert admin.get(f"/admin/dashboards/backgroundjob/{job.pk}/delete/").status_code == 403
+
+
+def test_a_cache_by_answer_is_given_to_everyone_who_may_open_the_dashboard(on_diskcache, people):
+    _, _, client, other = people
+    body = clicked("go", 4, "out.children")
+    eid, handles = start(client, "cached", body)
+    assert handles["progressDefault"] == {"bar.value": "0"}
+    first = json.loads(poll_until_done(client, "cached", body, eid=eid, handles=handles)[0].content)
+    answer = first["response"]["out"]["children"]
+    assert answer.startswith("answer 4 computed as ")
+    # Bob's first poll gets the same answer: computed once, for the dashboard.
+    again, _ = run_job(other, "cached", body)
+    assert again["response"]["out"]["children"] == answer
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "problem"),
+    [
+        (
+            "redis://127.0.0.1:6379/15",
+            "its Celery app publishes to redis://127.0.0.1:6399/3, not to REDIS_URL, where the worker listens",
+        ),
+        ("", "the site has no REDIS_URL, so no worker runs them"),
+    ],
+)
+def test_a_check_names_an_app_whose_celery_app_the_worker_does_not_serve(redis_url, problem):
+    from dashboards.checks import check_dashboards
+
+    with hosted_bg_apps(redis_url=redis_url) as extra:
+        warnings = [m for m in check_dashboards(list(extra.by_slug.values())) if m.id == "dashboards.W005"]
+    assert [m.msg for m in warnings] == [
+        f"Dashboard 'elsewhere' has background callbacks on a Celery app of its own, but {problem}."
+    ]
