@@ -39,6 +39,8 @@ run: $(VENV)/.installed .env
 	@echo "Log in as admin, analyst, sales, marketing or viewer, with DEMO_PASSWORD or the password"
 	@echo "printed when the users were first made (a new one for all of them: make demo-password)."
 	@echo
+	@# Scheduled reports are sent every minute beside the site, their e-mails printed here.
+	DJANGO_DEBUG=1 $(PY) manage.py send_due_reports --every 60 & trap "kill $$!" EXIT; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Background jobs on Celery, for a developer who sets REDIS_URL in .env (without it,

@@ -15,7 +15,15 @@ from django_plotly_dash.models import DashApp, StatelessApp
 from dashboards import registry
 from dashboards.access import can_view
 from dashboards.mail import mail_configured
-from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, Dashboard, DashboardGrant
+from dashboards.models import (
+    AccessRequest,
+    AuditEvent,
+    BackgroundJob,
+    Dashboard,
+    DashboardGrant,
+    Delivery,
+    ReportSchedule,
+)
 from dashboards.services import (
     access_request_approve,
     access_request_deny,
@@ -282,6 +290,35 @@ class BackgroundJobAdmin(_ReadOnlyAdmin):
         if job.started_at is None or job.ended_at is None:
             return "-"
         return f"{(job.ended_at - job.started_at).total_seconds():.1f} s"
+
+
+@admin.register(ReportSchedule)
+class ReportScheduleAdmin(admin.ModelAdmin):
+    """Every schedule: admins pause or delete one; its owner sets it up on the reports page."""
+
+    list_display = ["report", "owner", "frequency", "time", "time_zone", "paused", "next_due_at"]
+    list_filter = ["paused", "frequency", ("report__dashboard__title", _ValuesFilter)]
+    search_fields = ["report__name", "owner__username"]
+    fields = ["report", "owner", "frequency", "weekday", "day_of_month", "time", "time_zone", "paused"]
+    readonly_fields = ["report", "owner", "frequency", "weekday", "day_of_month", "time", "time_zone"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_ReadOnlyAdmin):
+    """The delivery log: sent, skipped and failed, with the reason."""
+
+    list_display = ["due_at", "report", "recipient", "status", "reason", "attempts", "sent_at"]
+    list_filter = ["status", "due_at"]
+    search_fields = ["recipient__username", "schedule__report__name", "reason"]
+    date_hierarchy = "due_at"
+    list_select_related = ["schedule__report", "recipient"]
+
+    @admin.display(description="report", ordering="schedule__report__name")
+    def report(self, delivery: Delivery) -> str:
+        return str(delivery.schedule.report)
 
 
 @admin.register(AuditEvent)

@@ -150,7 +150,32 @@ def worker_app(*, catalogue: Any) -> Any:
                 slugs[task.name] = hosted.dashboard.slug
     app.dashengine_task_slugs = slugs
     _connect_signals()
+    _add_report_schedule(app)
     return app
+
+
+def _add_report_schedule(app: Any) -> None:
+    """Scheduled reports: the `beat:` process asks for a run every minute, a worker does it.
+    Several beats or workers at once send each due report once (dashboards.deliveries)."""
+
+    @app.task(name="dashengine.send_due_reports", ignore_result=True)
+    def send_due_reports() -> None:
+        from dashboards.deliveries import send_due_reports
+
+        send_due_reports()
+
+    app.conf.beat_schedule = {
+        "send-due-reports": {
+            "task": "dashengine.send_due_reports",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        }
+    }
+
+
+def _is_job(task_name: str | None) -> bool:
+    """A background callback's task (the signals below are for those only)."""
+    return task_name in getattr(celery_app(), "dashengine_task_slugs", {})
 
 
 # -- in the worker -------------------------------------------------------------------
@@ -213,6 +238,8 @@ def _on_process_init(**_) -> None:
 
 
 def _on_prerun(task_id=None, task=None, **_) -> None:
+    if not _is_job(task.name):
+        return
     # Alive before seen: a poll in between must not take a starting job for a lost one.
     try:
         with _client().pipeline(transaction=False) as pipe:
@@ -221,11 +248,13 @@ def _on_prerun(task_id=None, task=None, **_) -> None:
             pipe.execute()
     except FAILURES as error:
         logger.warning("Could not mark job %s alive: %s", task_id, error)
-    slug = getattr(celery_app(), "dashengine_task_slugs", {}).get(task.name, "")
+    slug = celery_app().dashengine_task_slugs[task.name]
     _record("job_started", job_id=task_id, dashboard=slug, worker=task.request.hostname or "")
 
 
 def _on_postrun(task_id=None, task=None, args=None, **_) -> None:
+    if not _is_job(task.name):
+        return
     # Dash's job catches the callback's errors and stores them as its answer.
     import json
 
@@ -240,12 +269,16 @@ def _on_postrun(task_id=None, task=None, args=None, **_) -> None:
         _record("job_ended", job_id=task_id, state="finished")
 
 
-def _on_failure(task_id=None, exception=None, **_) -> None:
+def _on_failure(sender=None, task_id=None, exception=None, **_) -> None:
+    if not _is_job(getattr(sender, "name", None)):
+        return
     state = "lost" if type(exception).__name__ == "WorkerLostError" else "failed"
     _record("job_ended", job_id=task_id, state=state, error=f"{type(exception).__name__}: {exception}")
 
 
-def _on_revoked(request=None, terminated=False, expired=False, **_) -> None:
+def _on_revoked(sender=None, request=None, terminated=False, expired=False, **_) -> None:
+    if not _is_job(getattr(sender, "name", None)):
+        return
     state = "lost" if expired else "cancelled"
     _record("job_ended", job_id=request.id, state=state)
 

@@ -268,3 +268,71 @@ class BackgroundJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dashboard} job of {self.username or '-'} at {self.queued_at:%Y-%m-%d %H:%M:%S}: {self.state}"
+
+
+class ReportSchedule(models.Model):
+    """A saved report e-mailed on a schedule: its charts, its data and a link, to its
+    recipients, each checked at every send (dashboards.deliveries)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every day"
+        WEEKDAYS = "weekdays", "Every weekday (Monday to Friday)"
+        WEEKLY = "weekly", "Every week"
+        MONTHLY = "monthly", "Every month"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="schedules")
+    # Who set it up: they pause, edit and delete it, and see its deliveries.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY)
+    # Weekly: 0 is Monday. Monthly: 1–31, the month's last day when it is shorter.
+    weekday = models.PositiveSmallIntegerField(null=True, blank=True)
+    day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A wall-clock time in `time_zone`: 08:00 stays 08:00 across daylight-saving changes.
+    time = models.TimeField()
+    time_zone = models.CharField(max_length=64)
+    include_owner = models.BooleanField(default=True)
+    users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    groups = models.ManyToManyField(Group, blank=True, related_name="+")
+    # People who followed the unsubscribe link (a group member stays out when the group is named).
+    opted_out = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    paused = models.BooleanField(default=False)
+    next_due_at = models.DateTimeField(db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_due_at"]
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.get_frequency_display().lower()} at {self.time:%H:%M} {self.time_zone})"
+
+
+class Delivery(models.Model):
+    """One recipient's copy of one due time of a schedule: claimed once, then sent,
+    skipped (with the reason) or failed after its retries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        SKIPPED = "skipped"
+        FAILED = "failed"
+
+    schedule = models.ForeignKey(ReportSchedule, on_delete=models.CASCADE, related_name="deliveries")
+    due_at = models.DateTimeField()
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            # Exactly once per due time and recipient, however many schedulers run.
+            models.UniqueConstraint(
+                fields=["schedule", "due_at", "recipient"], name="one_delivery_per_due_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule.report} to {self.recipient} at {self.due_at:%Y-%m-%d %H:%M}: {self.status}"

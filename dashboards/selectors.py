@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -14,7 +14,17 @@ from django.http import Http404
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
-from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, DefaultReport, Favourite, Report
+from dashboards.models import (
+    AccessRequest,
+    AuditEvent,
+    BackgroundJob,
+    DashboardGrant,
+    DefaultReport,
+    Delivery,
+    Favourite,
+    Report,
+    ReportSchedule,
+)
 from dashboards.models import Dashboard as DashboardRow
 from dashkit.spec import Dashboard
 
@@ -433,3 +443,37 @@ def job_counts() -> dict[tuple[str, str], int]:
     """How many job records there are, by dashboard and state."""
     rows = BackgroundJob.objects.order_by().values_list("dashboard", "state").annotate(count=Count("id"))
     return {(dashboard, state): count for dashboard, state, count in rows}
+
+
+def people_who_can_open(*, dashboard: DashboardRow) -> QuerySet:
+    """Active users the dashboard is open to, by grant, group or to all (superusers too)."""
+    users = get_user_model().objects.filter(is_active=True)
+    if not dashboard.open_to_all:
+        grants = DashboardGrant.objects.filter(dashboard=dashboard)
+        users = users.filter(
+            Q(is_superuser=True)
+            | Q(pk__in=grants.filter(user__isnull=False).values("user"))
+            | Q(groups__in=grants.filter(group__isnull=False).values("group"))
+        )
+    return users.distinct().order_by("username")
+
+
+def groups_who_can_open(*, dashboard: DashboardRow) -> QuerySet:
+    groups = Group.objects.all()
+    if not dashboard.open_to_all:
+        groups = groups.filter(pk__in=DashboardGrant.objects.filter(dashboard=dashboard).values("group"))
+    return groups.order_by("name")
+
+
+def schedules_of(*, report: Report, owner: AbstractBaseUser) -> QuerySet:
+    return (
+        ReportSchedule.objects.filter(report=report, owner=owner)
+        .prefetch_related("users", "groups")
+        .order_by("created")
+    )
+
+
+def deliveries_of(*, schedule: ReportSchedule, limit: int = 10) -> list[Delivery]:
+    return list(
+        schedule.deliveries.select_related("recipient").order_by("-due_at", "recipient__username")[:limit]
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from dashboards.models import (
     DefaultReport,
     Favourite,
     Report,
+    ReportSchedule,
 )
 from dashboards.selectors import PENDING_COUNT_KEY, access_request_reviewers
 from dashkit import spec
@@ -442,3 +445,91 @@ def dashboard_discoverable_set(
             dashboard=dashboard.slug,
             params={"change": "listed" if value else "hidden", "to": "users without access"},
         )
+
+
+# -- scheduled reports --------------------------------------------------------------------
+
+
+def schedule_save(
+    *,
+    report: Report,
+    owner: AbstractBaseUser,
+    frequency: str,
+    time: dt.time,
+    time_zone: str,
+    weekday: int | None = None,
+    day_of_month: int | None = None,
+    include_owner: bool = True,
+    users: Sequence[AbstractBaseUser] = (),
+    groups: Sequence[Group] = (),
+    schedule: ReportSchedule | None = None,
+) -> ReportSchedule:
+    """A new schedule of `report` (or `schedule` changed), due next after now.
+
+    Recipients must be able to open the report's dashboard now; each send checks again.
+    """
+    from dashboards.deliveries import schedule_next_due
+    from dashboards.selectors import groups_who_can_open, people_who_can_open
+
+    errors: dict[str, str] = {}
+    if frequency not in ReportSchedule.Frequency.values:
+        errors["frequency"] = "Choose how often: every day, every weekday, every week or every month."
+    if frequency == ReportSchedule.Frequency.WEEKLY and weekday not in range(7):
+        errors["weekday"] = "Choose the day of the week."
+    if frequency == ReportSchedule.Frequency.MONTHLY and day_of_month not in range(1, 32):
+        errors["day_of_month"] = "Choose a day of the month from 1 to 31."
+    if time_zone not in available_time_zones():
+        errors["time_zone"] = "Choose a time zone from the list."
+    allowed_people = set(people_who_can_open(dashboard=report.dashboard).values_list("pk", flat=True))
+    refused = sorted(u.get_username() for u in users if u.pk not in allowed_people)
+    if refused:
+        errors["users"] = f"These people cannot open {report.dashboard.title}: {', '.join(refused)}."
+    allowed_groups = set(groups_who_can_open(dashboard=report.dashboard).values_list("pk", flat=True))
+    refused = sorted(g.name for g in groups if g.pk not in allowed_groups)
+    if refused:
+        errors["groups"] = f"These groups cannot open {report.dashboard.title}: {', '.join(refused)}."
+    if not (include_owner or users or groups):
+        errors["recipients"] = "Choose at least one recipient."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        schedule = schedule or ReportSchedule(report=report, owner=owner)
+        schedule.frequency, schedule.time, schedule.time_zone = frequency, time, time_zone
+        schedule.weekday = weekday if frequency == ReportSchedule.Frequency.WEEKLY else None
+        schedule.day_of_month = day_of_month if frequency == ReportSchedule.Frequency.MONTHLY else None
+        schedule.include_owner = include_owner
+        schedule.next_due_at = schedule_next_due(schedule, after=timezone.now())
+        schedule.save()
+        schedule.users.set(users)
+        schedule.groups.set(groups)
+    return schedule
+
+
+def available_time_zones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def schedule_pause(*, schedule: ReportSchedule, paused: bool) -> None:
+    """Paused, nothing is sent; resumed, the next due time after now (none made up for)."""
+    from dashboards.deliveries import schedule_next_due
+
+    schedule.paused = paused
+    if not paused:
+        schedule.next_due_at = schedule_next_due(schedule, after=timezone.now())
+    schedule.save(update_fields=["paused", "next_due_at"])
+
+
+def schedule_send_now(*, schedule: ReportSchedule) -> int:
+    """Deliveries for right now, sent at once; its regular due times are unchanged."""
+    from dashboards.deliveries import _claim, deliveries_send
+
+    now = timezone.now()
+    claimed = _claim(schedule, due_at=now)
+    deliveries_send(now=now, schedule=schedule)
+    return claimed
+
+
+def schedule_unsubscribe(*, schedule: ReportSchedule, user: AbstractBaseUser) -> None:
+    schedule.opted_out.add(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import report_views, views
+from dashboards import report_views, schedule_views, views
 
 urlpatterns = [
     path("", views.gallery, name="gallery"),
@@ -18,4 +18,11 @@ urlpatterns = [
     path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),
     path("reports/<int:pk>/rename/", report_views.report_rename_view, name="report_rename"),
     path("reports/<int:pk>/delete/", report_views.report_delete_view, name="report_delete"),
+    path("reports/<int:pk>/schedules/", schedule_views.report_schedules, name="report_schedules"),
+    path(
+        "schedules/<int:pk>/<slug:action>/",
+        schedule_views.schedule_action,
+        name="schedule_action",
+    ),
+    path("unsubscribe/<str:token>/", schedule_views.unsubscribe, name="unsubscribe"),
 ]

@@ -452,6 +452,19 @@ if EMAIL_USE_SSL:
     EMAIL_USE_TLS = False  # one or the other: implicit TLS on connect, or STARTTLS
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)  # seconds: a slow server never holds a page long
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dash Engine <dashengine@localhost>")
+# Without an e-mail server, mail is printed (a developer's `make run` shows scheduled
+# reports there); in production a schedule's deliveries are then skipped, with the reason.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+
+# --- Scheduled reports (dashboards/deliveries.py) ----------------------------------
+# The site's address as recipients reach it: links in e-mails (the report, unsubscribe).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# A report's CSV is zipped above this size, and left out (the e-mail links to the
+# download) when even zipped it is above the mail-size limit.
+REPORT_MAIL_ZIP_BYTES = env_int("REPORT_MAIL_ZIP_BYTES", 1_000_000)
+REPORT_MAIL_MAX_BYTES = env_int("REPORT_MAIL_MAX_BYTES", 10_000_000)
 
 # Password of the demo users (`manage.py seed_demo`); empty: generated and printed once.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")

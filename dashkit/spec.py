@@ -153,7 +153,8 @@ class Portal:
     A plain run (`python app.py`) ignores it. Title and description default to
     the app's `title` and the module's docstring; `params` name input
     components of the layout by id, and `data(params)` is the frame behind the
-    view (saved reports, permalinks and CSV export need them). `staff_note` is
+    view (saved reports, permalinks and CSV export need them); `charts(params)`
+    names its figures (the images of a scheduled report's e-mail). `staff_note` is
     shown to staff only, above the dashboard: operating hints for those who run it.
     """
 
@@ -162,6 +163,7 @@ class Portal:
     category: str = "General"
     params: tuple[Param, ...] = ()
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
+    charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     live: bool = False
@@ -184,6 +186,9 @@ class Dashboard:
     params: tuple[Param, ...] = ()
     # params -> DataFrame: the data behind the view, with no side effects.
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
+    # params -> {title: plotly figure (or its dict)}: the view's charts, for the images in a
+    # scheduled report's e-mail. None: the figures the layout itself holds, if any.
+    charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # default params -> Dash component tree (None for a dropped-in Dash app).
     layout: Callable[[dict[str, Any]], Any] | None = None
     # Registers the callbacks on any object with Dash's `callback` decorator.

@@ -465,6 +465,11 @@ def layout(params: dict[str, Any]) -> html.Div:
     )
 
 
+def charts(params: dict[str, Any]) -> dict[str, go.Figure]:
+    """The view's chart, for a scheduled report's e-mail."""
+    return {chart_title(params["metric"]): cumulative_figure(data(params), params["metric"])}
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("results", "children"),
@@ -571,6 +576,7 @@ dashboard = Dashboard(
     traces=("scatter",),
     params=PARAMS,
     data=data,
+    charts=charts,
     layout=layout,
     register_callbacks=register_callbacks,
 )

@@ -369,6 +369,11 @@ def view(params: dict[str, Any]) -> tuple[dict, html.Table, list[html.Span]]:
     return funnel_figure(tables, labels).to_dict(), conversion_table(tables, labels), summary(tables, labels)
 
 
+def charts(params: dict[str, Any]) -> dict[str, dict]:
+    """The view's chart, for a scheduled report's e-mail."""
+    return {"Funnel": view(params)[0]}
+
+
 def register_callbacks(app: Any) -> None:
     DATE_PRESETS.register(app)
 
@@ -425,6 +430,7 @@ dashboard = Dashboard(
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
     ),
     data=data,
+    charts=charts,
     layout=layout,
     register_callbacks=register_callbacks,
 )

@@ -186,6 +186,11 @@ def layout(params: dict[str, Any]) -> html.Div:
     )
 
 
+def charts(params: dict[str, Any]) -> dict[str, go.Figure]:
+    """The view's chart, for a scheduled report's e-mail."""
+    return {"Exchange rates": change_figure(data(params), params)}
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("rates-chart", "figure"),
@@ -234,6 +239,7 @@ dashboard = Dashboard(
         Choice(name="period", label="Period", choices=tuple(PERIODS), default="3M"),
     ),
     data=data,
+    charts=charts,
     layout=layout,
     register_callbacks=register_callbacks,
 )

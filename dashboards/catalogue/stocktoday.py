@@ -82,6 +82,12 @@ def view(params: dict[str, Any]) -> tuple[dict, dict, list[html.Span]]:
     return price_fig.to_dict(), change_fig.to_dict(), summary(frame, params["tickers"])
 
 
+def charts(params: dict[str, Any]) -> dict[str, dict]:
+    """The view's charts, for a scheduled report's e-mail."""
+    price, change, _ = view(params)
+    return {"Stock prices": price, "Daily change": change}
+
+
 def layout(params: dict[str, Any]) -> html.Div:
     date_args = {
         "min_date_allowed": FIRST_DAY,
@@ -163,6 +169,7 @@ dashboard = Dashboard(
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
     ),
     data=data,
+    charts=charts,
     layout=layout,
     register_callbacks=register_callbacks,
 )

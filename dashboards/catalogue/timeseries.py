@@ -312,6 +312,11 @@ def view(params: dict[str, Any]) -> tuple[dict, list[html.Span]]:
     return series_figure(frame, params).to_dict(), summary(frame, params)
 
 
+def charts(params: dict[str, Any]) -> dict[str, dict]:
+    """The view's chart, for a scheduled report's e-mail."""
+    return {"Daily values": view(params)[0]}
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("series-chart", "figure"),
@@ -375,6 +380,7 @@ dashboard = Dashboard(
         Choice(name="yoy", label="Year before", choices=("on", "off"), default="on"),
     ),
     data=data,
+    charts=charts,
     layout=layout,
     register_callbacks=register_callbacks,
 )

@@ -211,6 +211,7 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         category=portal.category,
         params=portal.params,
         data=portal.data,
+        charts=portal.charts,
         features=portal.features,
         tags=portal.tags,
         live=portal.live,

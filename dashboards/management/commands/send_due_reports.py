@@ -1,0 +1,31 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from dashboards.deliveries import send_due_reports
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the scheduled reports that are due (for cron; safe to run on several machines at once). "
+        "With --every N, keep doing it every N seconds (what `make run` does)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=float, default=0, help="seconds between runs; 0: once")
+
+    def handle(self, *args, every: float, **options):
+        while True:
+            counts = send_due_reports()
+            if (
+                counts["claimed"]
+                or any(counts[k] for k in ("sent", "skipped", "retry", "failed"))
+                or not every
+            ):
+                self.stdout.write(
+                    "Scheduled reports: {claimed} due, {sent} sent, {skipped} skipped, "
+                    "{retry} to retry, {failed} failed.".format(**counts)
+                )
+            if not every:
+                return
+            time.sleep(every)

@@ -1,0 +1,192 @@
+"""Scheduled reports: set up, pause, send now and delete; unsubscribe from an e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dashboards.deliveries import WEEKDAYS, describe, describe_recipients, unsubscribe_read
+from dashboards.models import Report, ReportSchedule
+from dashboards.refusals import plain_text
+from dashboards.selectors import (
+    deliveries_of,
+    groups_who_can_open,
+    people_who_can_open,
+    report_get_for_user,
+    schedules_of,
+)
+from dashboards.services import (
+    available_time_zones,
+    schedule_pause,
+    schedule_save,
+    schedule_send_now,
+    schedule_unsubscribe,
+)
+
+FORGED = (
+    "This unsubscribe link is not valid. Use the link in the most recent e-mail, or sign in to manage it."
+)
+
+
+def _whole_number(raw: str) -> int | None:
+    try:
+        return int(raw[:4])
+    except ValueError:
+        return None
+
+
+def _choices(request: HttpRequest, report: Report, schedule: ReportSchedule | None) -> dict:
+    current = schedule
+    return {
+        "report": report,
+        "schedules": [_described(s) for s in schedules_of(report=report, owner=request.user)],
+        "frequencies": ReportSchedule.Frequency.choices,
+        "weekdays": list(enumerate(WEEKDAYS)),
+        "days": range(1, 32),
+        "time_zones": sorted(available_time_zones()),
+        "people": people_who_can_open(dashboard=report.dashboard).exclude(pk=request.user.pk),
+        "groups": groups_who_can_open(dashboard=report.dashboard),
+        "editing": current,
+        "form": {
+            "frequency": current.frequency if current else ReportSchedule.Frequency.WEEKLY,
+            "weekday": current.weekday if current and current.weekday is not None else 0,
+            "day_of_month": current.day_of_month if current and current.day_of_month else 1,
+            "time": f"{current.time:%H:%M}" if current else "08:00",
+            "time_zone": current.time_zone if current else settings.TIME_ZONE,
+            "include_owner": current.include_owner if current else True,
+            "users": {u.pk for u in current.users.all()} if current else set(),
+            "groups": {g.pk for g in current.groups.all()} if current else set(),
+        },
+    }
+
+
+def _described(schedule: ReportSchedule) -> tuple[ReportSchedule, list]:
+    schedule.when, schedule.to = describe(schedule), describe_recipients(schedule)
+    return schedule, deliveries_of(schedule=schedule)
+
+
+def _own_schedule(request: HttpRequest, pk: int) -> ReportSchedule:
+    schedule = (
+        ReportSchedule.objects.select_related("report__dashboard").filter(pk=pk, owner=request.user).first()
+    )
+    if schedule is None:
+        raise Http404("No such schedule of yours.")
+    report_get_for_user(user=request.user, pk=schedule.report_id)  # the report still theirs to see
+    return schedule
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_schedules(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's schedules set up by this user, and the form for a new one (or `?edit=`)."""
+    report = report_get_for_user(user=request.user, pk=pk)
+    editing = None
+    edit = request.GET.get("edit") or request.POST.get("schedule", "")
+    if edit:
+        editing = _own_schedule(request, _whole_number(edit) or 0)
+        if editing.report_id != report.pk:
+            raise Http404("No such schedule of this report.")
+    context = _choices(request, report, editing)
+    if request.method == "GET":
+        return render(request, "dashboards/schedules.html", context)
+    post = request.POST
+    user_ids = [n for n in map(_whole_number, post.getlist("users")) if n is not None]
+    group_ids = [n for n in map(_whole_number, post.getlist("groups")) if n is not None]
+    try:
+        time = dt.time.fromisoformat(post.get("time", "")[:8])
+    except ValueError:
+        time = None
+    try:
+        if time is None:
+            raise ValidationError({"time": "Enter a time of day, such as 08:00."})
+        schedule = schedule_save(
+            report=report,
+            owner=request.user,
+            frequency=post.get("frequency", ""),
+            time=time,
+            time_zone=post.get("time_zone", "")[:64],
+            weekday=_whole_number(post.get("weekday", "")),
+            day_of_month=_whole_number(post.get("day_of_month", "")),
+            include_owner=post.get("include_owner") == "on",
+            users=list(get_user_model().objects.filter(pk__in=user_ids)),
+            groups=list(Group.objects.filter(pk__in=group_ids)),
+            schedule=editing,
+        )
+    except ValidationError as error:
+        context["errors"] = {field: " ".join(texts) for field, texts in error.message_dict.items()}
+        context["form"] = {
+            **context["form"],
+            **{k: post.get(k, "") for k in ("frequency", "time", "time_zone")},
+            "weekday": _whole_number(post.get("weekday", "")),
+            "day_of_month": _whole_number(post.get("day_of_month", "")),
+            "include_owner": post.get("include_owner") == "on",
+            "users": set(user_ids),
+            "groups": set(group_ids),
+        }
+        return render(request, "dashboards/schedules.html", context, status=400)
+    verb = "Changed" if editing else "Scheduled"
+    messages.success(
+        request, f"{verb}: the next e-mail goes out {schedule.next_due_at:%-d %b %Y at %H:%M} UTC."
+    )
+    return redirect("report_schedules", pk=report.pk)
+
+
+@login_required
+@require_POST
+def schedule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    schedule = _own_schedule(request, pk)
+    report_pk = schedule.report_id
+    if action in ("pause", "resume"):
+        schedule_pause(schedule=schedule, paused=action == "pause")
+        messages.success(
+            request, "Paused: nothing is sent until you resume it." if action == "pause" else "Resumed."
+        )
+    elif action == "send":
+        sent = schedule_send_now(schedule=schedule)
+        statuses = [d.get_status_display() for d in deliveries_of(schedule=schedule, limit=sent)]
+        messages.success(
+            request,
+            f"Sent now to {sent} recipient{'s' if sent != 1 else ''}: "
+            + (", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "none")
+            + ". See the list below.",
+        )
+    elif action == "delete":
+        schedule.delete()
+        messages.success(request, "Schedule deleted: nothing more is sent.")
+    else:
+        raise Http404("No such action.")
+    return redirect("report_schedules", pk=report_pk)
+
+
+@csrf_exempt  # the signed link is the permission; mail programs post without a token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """From the e-mail, signed in or not: a page with one button (mail programs post to it
+    directly, RFC 8058); a GET alone changes nothing, so link scanners unsubscribe nobody."""
+    found = unsubscribe_read(token)
+    if found is None:
+        return plain_text(400, FORGED)
+    schedule, user = found
+    done = request.method == "POST"
+    if done:
+        schedule_unsubscribe(schedule=schedule, user=user)
+    return render(
+        request,
+        "dashboards/unsubscribe.html",
+        {
+            "schedule": schedule,
+            "person": user,
+            "when": describe(schedule),
+            "done": done or schedule.opted_out.filter(pk=user.pk).exists(),
+        },
+    )
