@@ -455,7 +455,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dash Engine <dashengine@loca
 # Without an e-mail server, mail is printed (a developer's `make run` shows scheduled
 # reports there); in production a schedule's deliveries are then skipped, with the reason.
 EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
 
 # --- Scheduled reports (dashboards/deliveries.py) ----------------------------------
