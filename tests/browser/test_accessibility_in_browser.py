@@ -235,3 +235,41 @@ def test_no_serious_violation_on_the_single_sign_on_pages(visit, live_cast, them
     found = check_page(visit, "/accounts/login/")
     found += check_page(visit, "/accounts/oidc/callback/?code=x&state=y", status=400)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_serious_violation_on_the_schedule_and_unsubscribe_pages(visit, live_cast, theme):
+    import datetime as dt
+
+    from django.contrib.auth.models import Group
+
+    from dashboards.deliveries import unsubscribe_token
+    from dashboards.services import schedule_save
+
+    User.objects.update(theme=theme)
+    sales = live_cast["sales"]
+    report = report_save(
+        owner=sales, dashboard=registry.get("stocktoday"), name="Weekly", params={}, visibility="everyone"
+    )
+    schedule = schedule_save(
+        report=report,
+        owner=sales,
+        frequency="weekly",
+        weekday=0,
+        time=dt.time(8, 0),
+        time_zone="Europe/Paris",
+        groups=[Group.objects.get(name="Sales")],
+    )
+    visit.log_in("sales")
+    found = check_page(visit, f"/reports/{report.pk}/schedules/")
+    visit.page.select_option("#frequency", "monthly")  # the day-of-month field shows instead
+    visit.page.uncheck("input[name=include_owner]")
+    visit.page.click(".schedule-form button[type=submit]")  # no recipient: the errors are shown
+    expect(visit.page.locator(".schedule-form .field-errors")).to_have_text("Choose at least one recipient.")
+    found += [f"schedule form with an error {line}" for line in violations(visit.page)]
+    visit.page.context.clear_cookies()
+    found += check_page(visit, f"/unsubscribe/{unsubscribe_token(schedule=schedule, user=sales)}/")
+    visit.page.click("button[type=submit]")
+    expect(visit.page.locator("h1")).to_have_text("You will not get these e-mails any more")
+    found += [f"unsubscribed {line}" for line in violations(visit.page)]
+    assert not found, "\n".join(found)
