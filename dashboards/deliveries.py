@@ -427,6 +427,11 @@ def _start_chart_server() -> None:
 
 
 def period_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> str:
+    """The view's period in words, with its rule when it is relative:
+    "Last 90 days (1 Jan 2026 to 31 Mar 2026)"."""
+    for param in dashboard.params:
+        if isinstance(param, spec.Period):
+            return param.describe(params[param.name], params[param.start], params[param.end])
     start, end = params.get("start"), params.get("end")
     if isinstance(start, dt.date) and isinstance(end, dt.date):
         return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
@@ -437,7 +442,9 @@ def choices_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> list[tupl
     shown = []
     for param in dashboard.params:
         value = params[param.name]
-        if isinstance(value, list | tuple):
+        if isinstance(param, spec.Period):
+            value = param.labels.get(value, value)
+        elif isinstance(value, list | tuple):
             value = ", ".join(map(str, value))
         elif isinstance(value, dt.date):
             value = f"{value:%-d %b %Y}"

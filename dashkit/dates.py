@@ -1,31 +1,42 @@
-"""Date presets for a From/To pair of date pickers: last 7, 30 and 90 days, month
-to date, year to date and all, counted back from the data's last day (not from
-today, which may be years after the data ends).
+"""Date presets for a From/To pair of date pickers: last 7, 30 and 90 days, last 12
+weeks and months, month to date, the previous month, year to date and all, counted
+back from the data's last day (not from today, which may be years after the data
+ends) — or from today, for a dashboard that says so (`last=dt.date.today`).
 
 Django-free, like the catalogue modules that use it:
 
     DATE_PRESETS = DatePresets(first=FIRST_DAY, last=LAST_DAY)  # pickers "start" and "end"
     DATE_PRESETS.control(params["start"], params["end"])  # in the layout, before From and To
     DATE_PRESETS.register(app)  # beside the dashboard's own callbacks
+
+A period that stays relative: declare `DATE_PRESETS.param()` among the dashboard's
+parameters, and pass its value to `control(..., preset=params["date-preset"])`. A saved
+report, a link or a default then keeps "last 90 days", and its dates follow the data
+(`last` may be a function giving the data's last day now).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dash import Input, Output, dcc
 
 from dashkit.look import control
+from dashkit.spec import Period
 
 # (value, label) in the order the menu lists them.
 PRESETS: tuple[tuple[str, str], ...] = (
     ("last-7", "Last 7 days"),
     ("last-30", "Last 30 days"),
     ("last-90", "Last 90 days"),
+    ("last-12-weeks", "Last 12 weeks"),
+    ("last-12-months", "Last 12 months"),
     ("month", "Month to date"),
+    ("previous-month", "Previous month"),
     ("year", "Year to date"),
     ("all", "All dates"),
 )
@@ -34,19 +45,36 @@ CUSTOM = "custom"
 CUSTOM_LABEL = "Custom"
 # When several presets give the same days (data shorter than 90 days, the first of
 # January, ...), the widest name wins: "All dates" rather than "Last 90 days".
-_MATCH_ORDER = ("all", "year", "month", "last-90", "last-30", "last-7")
-_LAST_DAYS = {"last-7": 7, "last-30": 30, "last-90": 90}
+_MATCH_ORDER = (
+    "all",
+    "last-12-months",
+    "year",
+    "previous-month",
+    "month",
+    "last-90",
+    "last-12-weeks",
+    "last-30",
+    "last-7",
+)
+_LAST_DAYS = {"last-7": 7, "last-30": 30, "last-90": 90, "last-12-weeks": 84}
 
 
 def preset_range(preset: str, *, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
     """The first and last day of `preset` for data from `first` to `last`, both included.
 
-    Every preset ends on the data's last day and starts no earlier than its first.
+    Every preset but the previous month ends on the data's last day, and none starts
+    before its first.
     """
     if first > last:
         raise ValueError(f"the data's first day {first} comes after its last day {last}")
     if preset in _LAST_DAYS:
         start = last - dt.timedelta(days=_LAST_DAYS[preset] - 1)
+    elif preset == "last-12-months":
+        # The same day a year before, plus one: 1 Mar 2015 – 29 Feb 2016.
+        start = _year_before(last) + dt.timedelta(days=1)
+    elif preset == "previous-month":
+        end = last.replace(day=1) - dt.timedelta(days=1)
+        return max(end.replace(day=1), first), max(end, first)
     elif preset == "month":
         start = last.replace(day=1)
     elif preset == "year":
@@ -56,6 +84,13 @@ def preset_range(preset: str, *, first: dt.date, last: dt.date) -> tuple[dt.date
     else:
         raise ValueError(f"{preset!r} is not a date preset")
     return max(start, first), last
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def preset_for(start: Any, end: Any, *, first: dt.date, last: dt.date) -> str:
@@ -101,36 +136,60 @@ _FOLLOW_JS = """function (preset, start, end) {
 
 @dataclass(frozen=True, kw_only=True)
 class DatePresets:
-    """A "Period" menu of presets for the date pickers `start_id` and `end_id` (their `date`)."""
+    """A "Period" menu of presets for the date pickers `start_id` and `end_id` (their `date`).
 
-    first: dt.date
-    last: dt.date
+    `first` and `last` are the data's first and last days, or functions giving them now
+    (data that grows: a relative period then moves with it).
+    """
+
+    first: dt.date | Callable[[], dt.date]
+    last: dt.date | Callable[[], dt.date]
     start_id: str = "start"
     end_id: str = "end"
     id: str = "date-preset"
     label: str = "Period"
 
     def __post_init__(self):
-        if self.first > self.last:
+        if not callable(self.first) and not callable(self.last) and self.first > self.last:
             raise ValueError(f"the data's first day {self.first} comes after its last day {self.last}")
 
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        """The data's first and last days now."""
+        return tuple(day() if callable(day) else day for day in (self.first, self.last))
+
     def range(self, preset: str) -> tuple[dt.date, dt.date]:
-        return preset_range(preset, first=self.first, last=self.last)
+        first, last = self.bounds()
+        return preset_range(preset, first=first, last=last)
 
     def preset_for(self, start: Any, end: Any) -> str:
-        return preset_for(start, end, first=self.first, last=self.last)
+        first, last = self.bounds()
+        return preset_for(start, end, first=first, last=last)
 
-    def control(self, start: Any, end: Any, width: str = "160px") -> Any:
-        """The labelled menu, showing the preset of `start` to `end` (or "Custom")."""
+    def param(self, *, default: str = "all") -> Period:
+        """The menu as a parameter of the dashboard: saved with reports and links, it keeps
+        their dates relative (see `spec.Period`)."""
+        return Period(
+            name=self.id,
+            label=self.label,
+            choices=(*(value for value, _ in PRESETS), CUSTOM),
+            labels={**dict(PRESETS), CUSTOM: CUSTOM_LABEL},
+            default=default,
+            start=self.start_id,
+            end=self.end_id,
+            resolve=self.range,
+        )
+
+    def control(self, start: Any, end: Any, width: str = "160px", *, preset: str | None = None) -> Any:
+        """The labelled menu, showing `preset`, else the preset of `start` to `end` (or "Custom")."""
         options = [{"label": label, "value": value} for value, label in PRESETS]
         options.append({"label": CUSTOM_LABEL, "value": CUSTOM, "disabled": True})
         menu = dcc.Dropdown(
             id=self.id,
             options=options,
-            value=self.preset_for(start, end),
+            value=preset or self.preset_for(start, end),
             clearable=False,
             searchable=False,
-            maxHeight=280,  # every choice in view, no scrolling inside the menu
+            maxHeight=400,  # every choice in view, no scrolling inside the menu
         )
         return control(self.label, menu, width)
 

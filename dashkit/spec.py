@@ -68,6 +68,28 @@ class Choice(Param):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Period(Choice):
+    """A named period of a From/To pair of `Date` parameters ("last-90"): unless it is
+    `custom`, cleaning the parameters sets their dates from it, so a saved report, a link
+    or a default that says "the last 90 days" shows the last 90 days of the data as it is
+    now. `resolve(rule)` gives the first and last day; `dashkit.dates.DatePresets.param()`
+    makes one."""
+
+    start: str = "start"
+    end: str = "end"
+    resolve: Callable[[str], tuple[dt.date, dt.date]]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    custom: str = "custom"
+
+    def describe(self, rule: str, start: dt.date, end: dt.date) -> str:
+        """The rule and the days it gives: "Last 90 days (3 Oct 2025 to 31 Dec 2025)"."""
+        label = self.labels.get(rule, rule)
+        if rule == self.custom:
+            return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+        return f"{label} ({start:%-d %b %Y} to {end:%-d %b %Y})"
+
+
+@dataclass(frozen=True, kw_only=True)
 class MultiChoice(Param):
     choices: tuple[str, ...]
     min_items: int = 1
@@ -242,11 +264,31 @@ class Dashboard:
         unknown = sorted(set(raw) - known)
         if unknown:
             raise ParamError(unknown[0], "is not a parameter of this dashboard")
+        raw = self._periods_applied(raw)
         cleaned = {}
         for p in self.params:
             value = raw.get(p.name)
             cleaned[p.name] = p.clean(p.default if value is None else value)
         return cleaned
+
+    def _periods_applied(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The dates of each relative period's pair, from the period as the data is now.
+        Parameters that name dates but no period (saved before the dashboard had one)
+        keep their dates."""
+        periods = [p for p in self.params if isinstance(p, Period)]
+        if not periods:
+            return raw
+        raw = dict(raw)
+        for period in periods:
+            rule = raw.get(period.name)
+            if rule is None:
+                given = raw.get(period.start) is not None or raw.get(period.end) is not None
+                rule = period.custom if given else period.default
+            rule = raw[period.name] = period.clean(rule)
+            if rule != period.custom:
+                start, end = period.resolve(rule)
+                raw[period.start], raw[period.end] = start, end
+        return raw
 
     def from_query(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
         """Validated parameters from a URL query (`?tickers=AAPL&tickers=IBM&start=...`)."""
@@ -263,6 +305,8 @@ class Dashboard:
         """The URL query of validated parameters: the inverse of `from_query`."""
         pairs = []
         for p in self.params:
+            if isinstance(p, Period) and params[p.name] == p.custom:
+                continue  # the dates alone say it, as in links made before periods
             values = params[p.name] if isinstance(p, MultiChoice) else [params[p.name]]
             pairs += [(p.name, v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
         return pairs
