@@ -17,6 +17,7 @@ from dashboards.access import can_view
 from dashboards.mail import mail_configured
 from dashboards.models import (
     AccessRequest,
+    Alert,
     AuditEvent,
     BackgroundJob,
     Dashboard,
@@ -306,19 +307,46 @@ class ReportScheduleAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    """Every alert: admins pause or delete one; its owner sets it up on the report's e-mails page."""
+
+    list_display = [
+        "figure",
+        "condition",
+        "threshold",
+        "report",
+        "owner",
+        "last_value",
+        "paused",
+        "next_check_at",
+    ]
+    list_filter = ["paused", "condition"]
+    search_fields = ["figure", "report__name", "owner__username"]
+    fields = ["report", "owner", "figure", "condition", "threshold", "every_minutes", "last_value", "paused"]
+    readonly_fields = ["report", "owner", "figure", "condition", "threshold", "every_minutes", "last_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(_ReadOnlyAdmin):
-    """The delivery log: sent, skipped and failed, with the reason."""
+    """The delivery log of schedules and alerts: sent, skipped and failed, with the reason."""
 
-    list_display = ["due_at", "report", "recipient", "status", "reason", "attempts", "sent_at"]
+    list_display = ["due_at", "report", "kind", "recipient", "status", "reason", "attempts", "sent_at"]
     list_filter = ["status", "due_at"]
-    search_fields = ["recipient__username", "schedule__report__name", "reason"]
+    search_fields = ["recipient__username", "schedule__report__name", "alert__report__name", "reason"]
     date_hierarchy = "due_at"
-    list_select_related = ["schedule__report", "recipient"]
+    list_select_related = ["schedule__report", "alert__report", "recipient"]
 
-    @admin.display(description="report", ordering="schedule__report__name")
+    @admin.display(description="report")
     def report(self, delivery: Delivery) -> str:
-        return str(delivery.schedule.report)
+        return str(delivery.report)
+
+    @admin.display(description="for")
+    def kind(self, delivery: Delivery) -> str:
+        return "schedule" if delivery.schedule_id else f"alert on {delivery.alert.figure}"
 
 
 @admin.register(AuditEvent)

@@ -47,7 +47,7 @@ from dashboards.access import can_view
 from dashboards.exports import csv_chunks
 from dashboards.filenames import export_filename
 from dashboards.mail import mail_configured
-from dashboards.models import Delivery, Report, ReportSchedule
+from dashboards.models import Alert, Delivery, Report, ReportSchedule
 from dashkit import spec
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,12 @@ def deliveries_send(*, now: dt.datetime, schedule: ReportSchedule | None = None)
                 Delivery.objects.select_for_update(skip_locked=True)
                 .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                 .filter(**({"schedule": schedule} if schedule is not None else {}))
-                .select_related("schedule__report__dashboard", "schedule__report__owner", "recipient")
+                .select_related(
+                    "schedule__report__dashboard",
+                    "schedule__report__owner",
+                    "alert__report__dashboard",
+                    "recipient",
+                )
                 .order_by("next_attempt_at", "pk")
                 .first()
             )
@@ -220,7 +225,7 @@ def deliveries_send(*, now: dt.datetime, schedule: ReportSchedule | None = None)
 
 
 def _send_one(delivery: Delivery, *, now: dt.datetime, drawn: dict) -> str:
-    report = delivery.schedule.report
+    report = delivery.report
     why = refusal(report, delivery.recipient)
     if not why and not (mail_configured() or settings.DEBUG):
         why = "the site has no e-mail server (EMAIL_HOST)"
@@ -228,10 +233,13 @@ def _send_one(delivery: Delivery, *, now: dt.datetime, drawn: dict) -> str:
         _end(delivery, Delivery.Status.SKIPPED, f"Skipped: {why}.")
         return "skipped"
     try:
-        key = (report.pk, report.updated, delivery.due_at)
-        if key not in drawn:
-            drawn[key] = render(report)
-        report_email(delivery, rendered=drawn[key]).send()
+        if delivery.alert is not None:
+            alert_email(delivery).send()
+        else:
+            key = (report.pk, report.updated, delivery.due_at)
+            if key not in drawn:
+                drawn[key] = render(report)
+            report_email(delivery, rendered=drawn[key]).send()
     except Exception as error:  # noqa: BLE001 - any failure of data, drawing or mail: retried, then reported
         delivery.attempts += 1
         reason = f"{type(error).__name__}: {error}"[:300]
@@ -260,9 +268,112 @@ def _end(delivery: Delivery, status: str, reason: str, *, fields: list[str] = ()
 
 
 def send_due_reports(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Schedules due and alerts that crossed become deliveries; then every delivery due is sent."""
     now = now or timezone.now()
-    claimed = deliveries_claim(now=now)
+    claimed = deliveries_claim(now=now) + alerts_check(now=now)
     return {"claimed": claimed, **deliveries_send(now=now)}
+
+
+# -- alerts -----------------------------------------------------------------------------
+
+
+def alerts_check(*, now: dt.datetime) -> int:
+    """Check every alert due by `now`, one per transaction; a crossing becomes a delivery.
+    Returns how many crossed."""
+    crossed = 0
+    while True:
+        with transaction.atomic():
+            alert = (
+                Alert.objects.select_for_update(skip_locked=True)
+                .filter(next_check_at__lte=now, paused=False)
+                .select_related("report__dashboard", "owner")
+                .order_by("next_check_at", "pk")
+                .first()
+            )
+            if alert is None:
+                return crossed
+            crossed += _check(alert, now=now)
+
+
+def alert_value(alert: Alert) -> float:
+    report = alert.report
+    dashboard = registry.get(report.dashboard.slug)
+    params = dashboard.clean(report.params or {}) if dashboard.has_params else {}
+    return float(dashboard.figures(params)[alert.figure])
+
+
+def _check(alert: Alert, *, now: dt.datetime) -> int:
+    alert.next_check_at = now + dt.timedelta(minutes=alert.every_minutes)
+    try:
+        value = alert_value(alert)
+    except Exception:  # noqa: BLE001 - a data source down: checked again next time
+        logger.exception("Could not check %s", alert)
+        alert.save(update_fields=["next_check_at"])
+        return 0
+    if alert.condition == Alert.Condition.CHANGE and alert.baseline is None:
+        alert.baseline = value  # the first check sets what a change is measured from
+    holds = condition_holds(alert, value)
+    crossed = holds and not alert.holding
+    if crossed:
+        Delivery.objects.get_or_create(
+            alert=alert,
+            due_at=now,
+            recipient=alert.owner,
+            defaults={"value": value, "reference": alert.baseline, "next_attempt_at": now},
+        )
+        if alert.condition == Alert.Condition.CHANGE:
+            alert.baseline, holds = value, False  # the next change is measured from here
+    alert.holding, alert.last_value, alert.last_checked_at = holds, value, now
+    alert.save(update_fields=["next_check_at", "holding", "last_value", "baseline", "last_checked_at"])
+    return int(crossed)
+
+
+def condition_holds(alert: Alert, value: float) -> bool:
+    if alert.condition == Alert.Condition.ABOVE:
+        return value > alert.threshold
+    if alert.condition == Alert.Condition.BELOW:
+        return value < alert.threshold
+    if not alert.baseline:
+        return False  # no change can be measured from zero
+    return abs(value - alert.baseline) / abs(alert.baseline) * 100 >= alert.threshold
+
+
+def alerts_recheck_soon(*, dashboard: str) -> None:
+    """New data (a live point) for `dashboard`: its alerts are checked at the next run."""
+    Alert.objects.filter(report__dashboard__slug=dashboard, paused=False).update(next_check_at=timezone.now())
+
+
+def alert_email(delivery: Delivery) -> EmailMultiAlternatives:
+    alert, recipient = delivery.alert, delivery.recipient
+    report = alert.report
+    dashboard = registry.get(report.dashboard.slug)
+    site = settings.SITE_URL.rstrip("/")
+    stop_url = site + reverse("unsubscribe", args=[unsubscribe_token(alert=alert, user=recipient)])
+    if alert.condition == Alert.Condition.CHANGE:
+        what = f"changed by more than {alert.threshold:g}% (from {delivery.reference:g})"
+    else:
+        what = f"{alert.get_condition_display().replace('goes', 'went')} {alert.threshold:g}"
+    context = {
+        "alert": alert,
+        "report": report,
+        "dashboard": dashboard,
+        "value": f"{delivery.value:g}",
+        "what": what,
+        "report_url": site + reverse("report", args=[report.pk]),
+        "stop_url": stop_url,
+        "checked_at": delivery.due_at,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"Alert: {alert.figure} is {delivery.value:g}, {what} — {report.name}",
+        body=render_to_string("dashboards/email/alert.txt", context),
+        to=[recipient.email],
+        headers={
+            "X-Dash-Engine-Delivery": str(delivery.pk),
+            "List-Unsubscribe": f"<{stop_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    return message
 
 
 # -- the e-mail -------------------------------------------------------------------------
@@ -462,23 +573,30 @@ def _zipped(name: str, data: bytes) -> bytes:
 # -- unsubscribe ------------------------------------------------------------------------
 
 
-def unsubscribe_token(*, schedule: ReportSchedule, user: AbstractBaseUser) -> str:
+def unsubscribe_token(
+    *, user: AbstractBaseUser, schedule: ReportSchedule | None = None, alert: Alert | None = None
+) -> str:
     # Without a time stamp: the link in an old e-mail keeps working.
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({"s": schedule.pk, "u": user.pk}, compress=True)
+    data = {"s": schedule.pk} if schedule is not None else {"a": alert.pk}
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object({**data, "u": user.pk}, compress=True)
 
 
-def unsubscribe_read(token: str) -> tuple[ReportSchedule, AbstractBaseUser] | None:
-    """The schedule and person a signed link names; None for a forged or stale link."""
+def unsubscribe_read(token: str) -> tuple[ReportSchedule | Alert, AbstractBaseUser] | None:
+    """The schedule (or alert) and person a signed link names; None for a forged or stale link."""
     try:
         data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-        schedule = ReportSchedule.objects.select_related("report").get(pk=data["s"])
+        if "a" in data:
+            subject = Alert.objects.select_related("report").get(pk=data["a"])
+        else:
+            subject = ReportSchedule.objects.select_related("report").get(pk=data["s"])
         user = get_user_model().objects.get(pk=data["u"])
     except (
         signing.BadSignature,
         KeyError,
         TypeError,
         ReportSchedule.DoesNotExist,
+        Alert.DoesNotExist,
         get_user_model().DoesNotExist,
     ):
         return None
-    return schedule, user
+    return subject, user

@@ -91,6 +91,9 @@ def live_point_publish(*, dashboard: str, series: str, value: float, client_id: 
         .values_list("id", flat=True)
         .first()
     )
+    from dashboards.deliveries import alerts_recheck_soon  # it imports the registry
+
+    alerts_recheck_soon(dashboard=spec.slug)  # new data: its alerts are checked at the next run
     message = {"type": "live.points", "points": [point.to_json()], "after": after or 0}
     group = group_name(dashboard=spec.slug, series=series)
     published = Published(point=point, stored=True)

@@ -306,9 +306,47 @@ class ReportSchedule(models.Model):
         return f"{self.report} ({self.get_frequency_display().lower()} at {self.time:%H:%M} {self.time_zone})"
 
 
+class Alert(models.Model):
+    """ "Tell me when conversion goes below 2%": a key figure of a saved report's view,
+    checked every `every_minutes` (and soon after new live data), e-mailed once per
+    crossing, not at every check."""
+
+    class Condition(models.TextChoices):
+        ABOVE = "above", "goes above"
+        BELOW = "below", "goes below"
+        CHANGE = "change", "changes by more than (%)"
+
+    class Every(models.IntegerChoices):
+        QUARTER_HOUR = 15, "every 15 minutes"
+        HOUR = 60, "every hour"
+        DAY = 1440, "every day"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="alerts")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=100)
+    condition = models.CharField(max_length=8, choices=Condition.choices)
+    threshold = models.FloatField()
+    every_minutes = models.PositiveIntegerField(choices=Every.choices, default=Every.HOUR)
+    paused = models.BooleanField(default=False)
+    next_check_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # What the last check saw: the condition held (a crossing is "now yes, before no").
+    holding = models.BooleanField(default=False)
+    last_value = models.FloatField(null=True, blank=True)
+    # For "changes by": the value a change is measured from (when set up, then each alert sent).
+    baseline = models.FloatField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_check_at"]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.get_condition_display()} {self.threshold:g} on {self.report}"
+
+
 class Delivery(models.Model):
-    """One recipient's copy of one due time of a schedule: claimed once, then sent,
-    skipped (with the reason) or failed after its retries."""
+    """One recipient's copy of one due time of a schedule (or one crossing of an alert):
+    claimed once, then sent, skipped (with the reason) or failed after its retries."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -316,7 +354,15 @@ class Delivery(models.Model):
         SKIPPED = "skipped"
         FAILED = "failed"
 
-    schedule = models.ForeignKey(ReportSchedule, on_delete=models.CASCADE, related_name="deliveries")
+    schedule = models.ForeignKey(
+        ReportSchedule, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # An alert's: the value that crossed, and what a change was measured from.
+    value = models.FloatField(null=True, blank=True)
+    reference = models.FloatField(null=True, blank=True)
     due_at = models.DateTimeField()
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -335,4 +381,8 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.schedule.report} to {self.recipient} at {self.due_at:%Y-%m-%d %H:%M}: {self.status}"
+        return f"{self.report} to {self.recipient} at {self.due_at:%Y-%m-%d %H:%M}: {self.status}"
+
+    @property
+    def report(self) -> Report:
+        return (self.schedule or self.alert).report

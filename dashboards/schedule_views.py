@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboards import registry
 from dashboards.deliveries import WEEKDAYS, describe, describe_recipients, unsubscribe_read
-from dashboards.models import Report, ReportSchedule
+from dashboards.models import Alert, Report, ReportSchedule
 from dashboards.refusals import plain_text
 from dashboards.selectors import (
     deliveries_of,
@@ -26,6 +28,9 @@ from dashboards.selectors import (
     schedules_of,
 )
 from dashboards.services import (
+    _figure_names,
+    alert_pause,
+    alert_save,
     available_time_zones,
     schedule_pause,
     schedule_save,
@@ -57,6 +62,10 @@ def _choices(request: HttpRequest, report: Report, schedule: ReportSchedule | No
         "people": people_who_can_open(dashboard=report.dashboard).exclude(pk=request.user.pk),
         "groups": groups_who_can_open(dashboard=report.dashboard),
         "editing": current,
+        "alerts": Alert.objects.filter(report=report, owner=request.user).order_by("created"),
+        "figures": _figure_names(registry.get(report.dashboard.slug), report),
+        "conditions": Alert.Condition.choices,
+        "everies": Alert.Every.choices,
         "form": {
             "frequency": current.frequency if current else ReportSchedule.Frequency.WEEKLY,
             "weekday": current.weekday if current and current.weekday is not None else 0,
@@ -143,6 +152,53 @@ def report_schedules(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def alert_create(request: HttpRequest, pk: int) -> HttpResponse:
+    report = report_get_for_user(user=request.user, pk=pk)
+    try:
+        threshold = float(request.POST.get("threshold", "").strip()[:40].replace(",", ""))
+    except ValueError:
+        threshold = math.nan
+    try:
+        alert = alert_save(
+            report=report,
+            owner=request.user,
+            figure=request.POST.get("figure", "")[:100],
+            condition=request.POST.get("condition", ""),
+            threshold=threshold,
+            every_minutes=_whole_number(request.POST.get("every_minutes", "")) or 0,
+        )
+    except ValidationError as error:
+        context = _choices(request, report, None)
+        context["alert_errors"] = {field: " ".join(texts) for field, texts in error.message_dict.items()}
+        return render(request, "dashboards/schedules.html", context, status=400)
+    now = f"It is {alert.last_value:g} now"
+    if alert.holding:
+        messages.success(request, f"Alert set. {now}, already past that: you hear when it crosses again.")
+    else:
+        messages.success(request, f"Alert set. {now}; you get an e-mail when it crosses.")
+    return redirect("report_schedules", pk=report.pk)
+
+
+@login_required
+@require_POST
+def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    alert = Alert.objects.filter(pk=pk, owner=request.user).first()
+    if alert is None:
+        raise Http404("No such alert of yours.")
+    report_get_for_user(user=request.user, pk=alert.report_id)
+    if action in ("pause", "resume"):
+        alert_pause(alert=alert, paused=action == "pause")
+        messages.success(request, "Alert paused." if action == "pause" else "Alert resumed.")
+    elif action == "delete":
+        alert.delete()
+        messages.success(request, "Alert deleted.")
+    else:
+        raise Http404("No such action.")
+    return redirect("report_schedules", pk=alert.report_id)
+
+
+@login_required
+@require_POST
 def schedule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     schedule = _own_schedule(request, pk)
     report_pk = schedule.report_id
@@ -176,17 +232,18 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = unsubscribe_read(token)
     if found is None:
         return plain_text(400, FORGED)
-    schedule, user = found
-    done = request.method == "POST"
-    if done:
-        schedule_unsubscribe(schedule=schedule, user=user)
-    return render(
-        request,
-        "dashboards/unsubscribe.html",
-        {
-            "schedule": schedule,
-            "person": user,
-            "when": describe(schedule),
-            "done": done or schedule.opted_out.filter(pk=user.pk).exists(),
-        },
-    )
+    subject, user = found
+    if isinstance(subject, Alert):  # an alert goes to its owner alone: stopping it pauses it
+        if request.method == "POST":
+            alert_pause(alert=subject, paused=True)
+        context = {"alert": subject, "person": user, "done": subject.paused}
+        return render(request, "dashboards/unsubscribe.html", context)
+    if request.method == "POST":
+        schedule_unsubscribe(schedule=subject, user=user)
+    context = {
+        "schedule": subject,
+        "person": user,
+        "when": describe(subject),
+        "done": subject.opted_out.filter(pk=user.pk).exists(),
+    }
+    return render(request, "dashboards/unsubscribe.html", context)

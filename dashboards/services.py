@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from dashboards.inputs import validate_plain_text
 from dashboards.mail import mail_configured, mail_decision, mail_new_request
 from dashboards.models import (
     AccessRequest,
+    Alert,
     AuditEvent,
     BackgroundJob,
     Dashboard,
@@ -533,3 +535,62 @@ def schedule_send_now(*, schedule: ReportSchedule) -> int:
 
 def schedule_unsubscribe(*, schedule: ReportSchedule, user: AbstractBaseUser) -> None:
     schedule.opted_out.add(user)
+
+
+def alert_save(
+    *,
+    report: Report,
+    owner: AbstractBaseUser,
+    figure: str,
+    condition: str,
+    threshold: float,
+    every_minutes: int,
+) -> Alert:
+    """A new alert on one of the report's key figures, checked from now."""
+    from dashboards.deliveries import alert_value
+
+    errors: dict[str, str] = {}
+    dashboard = registry.get(report.dashboard.slug)
+    names = _figure_names(dashboard, report)
+    if figure not in names:
+        errors["figure"] = "Choose one of this dashboard's key figures."
+    if condition not in Alert.Condition.values:
+        errors["condition"] = "Choose when to be told: goes above, goes below or changes by."
+    if not math.isfinite(threshold) or (condition == Alert.Condition.CHANGE and threshold <= 0):
+        errors["threshold"] = "Enter a number (for a change, a percentage above 0)."
+    if every_minutes not in Alert.Every.values:
+        errors["every_minutes"] = "Choose how often to check."
+    if errors:
+        raise ValidationError(errors)
+    alert = Alert(
+        report=report,
+        owner=owner,
+        figure=figure,
+        condition=condition,
+        threshold=threshold,
+        every_minutes=every_minutes,
+        next_check_at=timezone.now(),
+    )
+    # As things are now: only a crossing after this is told.
+    alert.last_value = alert_value(alert)
+    alert.baseline = alert.last_value
+    from dashboards.deliveries import condition_holds
+
+    alert.holding = condition_holds(alert, alert.last_value) if condition != Alert.Condition.CHANGE else False
+    alert.last_checked_at = timezone.now()
+    alert.next_check_at = alert.last_checked_at + timedelta(minutes=every_minutes)
+    alert.save()
+    return alert
+
+
+def _figure_names(dashboard: Any, report: Report) -> list[str]:
+    if dashboard is None or dashboard.figures is None:
+        return []
+    params = dashboard.clean(report.params or {}) if dashboard.has_params else {}
+    return list(dashboard.figures(params))
+
+
+def alert_pause(*, alert: Alert, paused: bool) -> None:
+    alert.paused = paused
+    alert.next_check_at = timezone.now()
+    alert.save(update_fields=["paused", "next_check_at"])

@@ -24,5 +24,7 @@ urlpatterns = [
         schedule_views.schedule_action,
         name="schedule_action",
     ),
+    path("reports/<int:pk>/alerts/", schedule_views.alert_create, name="alert_create"),
+    path("alerts/<int:pk>/<slug:action>/", schedule_views.alert_action, name="alert_action"),
     path("unsubscribe/<str:token>/", schedule_views.unsubscribe, name="unsubscribe"),
 ]

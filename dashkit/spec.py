@@ -176,7 +176,8 @@ class Portal:
     the app's `title` and the module's docstring; `params` name input
     components of the layout by id, and `data(params)` is the frame behind the
     view (saved reports, permalinks and CSV export need them); `charts(params)`
-    names its figures (the images of a scheduled report's e-mail). `staff_note` is
+    names its figures (the images of a scheduled report's e-mail), and `figures(params)`
+    its key numbers (what users set alerts on). `staff_note` is
     shown to staff only, above the dashboard: operating hints for those who run it.
     """
 
@@ -186,6 +187,7 @@ class Portal:
     params: tuple[Param, ...] = ()
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
     charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     live: bool = False
@@ -209,8 +211,11 @@ class Dashboard:
     # params -> DataFrame: the data behind the view, with no side effects.
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
     # params -> {title: plotly figure (or its dict)}: the view's charts, for the images in a
-    # scheduled report's e-mail. None: the figures the layout itself holds, if any.
+    # scheduled report's e-mail. None: the e-mail links to the view instead.
     charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # params -> {name: number}: the view's key figures ("conversion", "p-value"), which
+    # users can be alerted on ("tell me when conversion goes below 2%").
+    figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
     # default params -> Dash component tree (None for a dropped-in Dash app).
     layout: Callable[[dict[str, Any]], Any] | None = None
     # Registers the callbacks on any object with Dash's `callback` decorator.

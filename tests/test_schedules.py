@@ -30,7 +30,7 @@ from django.urls import reverse
 from dashboards import deliveries, registry
 from dashboards.deliveries import next_due, send_due_reports, unsubscribe_token
 from dashboards.exports import csv_chunks
-from dashboards.models import Dashboard, Delivery, Report, ReportSchedule
+from dashboards.models import Alert, Dashboard, Delivery, Report, ReportSchedule
 from dashboards.services import grant_remove, report_save, schedule_save
 from tests.conftest import make_user
 
@@ -415,3 +415,124 @@ def _chart_server_stopped_after_the_module():
     if deliveries._chart_server_started:
         kaleido.stop_sync_server(silence_warnings=True)
         deliveries._chart_server_started = False
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def funnel_alert(cast):
+    """alice's alert: conversion A of her funnel report going above 5%."""
+    from dashboards.services import alert_save, grant_add
+
+    grant_add(dashboard=Dashboard.objects.get(slug="funnel"), user=cast["alice"])
+    report = report_save(
+        owner=cast["alice"],
+        dashboard=registry.get("funnel"),
+        name="All channels",
+        params={},
+        visibility="private",
+    )
+    with time_machine.travel(MONDAY_DUE, tick=False):
+        return alert_save(
+            report=report,
+            owner=cast["alice"],
+            figure="conversion A (%)",
+            condition="above",
+            threshold=99,
+            every_minutes=60,
+        )
+
+
+def checked(alert, hours: int, value: float) -> dict:
+    """The alert checked `hours` after it was set, its figure being `value` then."""
+    from unittest import mock
+
+    with (
+        mock.patch.object(deliveries, "alert_value", return_value=value),
+        time_machine.travel(MONDAY_DUE + dt.timedelta(hours=hours), tick=False),
+    ):
+        return send_due_reports()
+
+
+def test_an_alert_is_sent_once_per_crossing_not_at_every_check(funnel_alert, inbox):
+    assert (funnel_alert.holding, funnel_alert.next_check_at) == (False, MONDAY_DUE + dt.timedelta(hours=1))
+    assert checked(funnel_alert, 1, 98.0)["claimed"] == 0  # below: nothing
+    assert checked(funnel_alert, 2, 99.5)["sent"] == 1  # crosses: told
+    assert checked(funnel_alert, 3, 99.7)["claimed"] == 0  # stays above: not told again
+    assert checked(funnel_alert, 4, 98.9)["claimed"] == 0  # back below
+    assert checked(funnel_alert, 5, 99.1)["sent"] == 1  # crosses again: told again
+    subjects = [m["Subject"].strip() for _, m in inbox.messages]
+    assert subjects == [
+        "Alert: conversion A (%) is 99.5, went above 99 — All channels",
+        "Alert: conversion A (%) is 99.1, went above 99 — All channels",
+    ]
+    assert [d.value for d in Delivery.objects.order_by("due_at")] == [99.5, 99.1]
+
+
+def test_a_change_alert_measures_from_the_last_value_it_told(funnel_alert, inbox):
+    funnel_alert.condition, funnel_alert.threshold, funnel_alert.baseline = "change", 10, 50.0
+    funnel_alert.save()
+    assert checked(funnel_alert, 1, 54.0)["claimed"] == 0  # +8%
+    assert checked(funnel_alert, 2, 56.0)["sent"] == 1  # +12% from 50
+    assert checked(funnel_alert, 3, 60.0)["claimed"] == 0  # +7% from 56
+    assert checked(funnel_alert, 4, 49.0)["sent"] == 1  # −12.5% from 56
+    assert [m["Subject"].strip() for _, m in inbox.messages][-1] == (
+        "Alert: conversion A (%) is 49, changed by more than 10% (from 56) — All channels"
+    )
+
+
+def test_an_alert_whose_dashboard_was_revoked_is_skipped_and_logged(funnel_alert, inbox):
+    grant_remove(dashboard=Dashboard.objects.get(slug="funnel"), user=funnel_alert.owner)
+    assert checked(funnel_alert, 2, 99.5)["skipped"] == 1
+    assert inbox.messages == []
+    assert Delivery.objects.get().reason == "Skipped: they can no longer open the dashboard."
+
+
+def test_a_real_figure_is_checked_and_new_live_data_makes_alerts_due_at_once(funnel_alert):
+    from dashboards.catalogue import funnel
+    from dashboards.deliveries import alert_value
+    from dashboards.live import live_point_publish
+
+    assert alert_value(funnel_alert) == funnel.figures(funnel.dashboard.clean({}))["conversion A (%)"]
+    timeseries = Alert.objects.create(
+        report=report_save(
+            owner=funnel_alert.owner,
+            dashboard=registry.get("timeseries"),
+            name="Signups",
+            params={},
+            visibility="private",
+        ),
+        owner=funnel_alert.owner,
+        figure="latest value",
+        condition="above",
+        threshold=1,
+        next_check_at=MONDAY_DUE + dt.timedelta(days=1),
+    )
+    series = registry.get("timeseries").param("series").default
+    live_point_publish(dashboard="timeseries", series=series, value=5)
+    timeseries.refresh_from_db()
+    funnel_alert.refresh_from_db()
+    assert timeseries.next_check_at < MONDAY_DUE and funnel_alert.next_check_at > MONDAY_DUE
+
+
+def test_the_alert_link_stops_it_signed_out(funnel_alert):
+    url = reverse("unsubscribe", args=[unsubscribe_token(alert=funnel_alert, user=funnel_alert.owner)])
+    done = Client().post(url)
+    assert done.status_code == 200 and b"This alert is paused" in done.content
+    funnel_alert.refresh_from_db()
+    assert funnel_alert.paused
+
+
+def test_an_alert_on_a_figure_the_dashboard_does_not_have_is_refused(cast, client):
+    client.force_login(cast["alice"])
+    report = report_save(
+        owner=cast["alice"], dashboard=registry.get("stocktoday"), name="S", params={}, visibility="private"
+    )
+    response = client.post(
+        reverse("alert_create", args=[report.pk]),
+        {"figure": "anything", "condition": "above", "threshold": "1", "every_minutes": "60"},
+    )
+    assert response.status_code == 400
+    assert "Choose one of this dashboard&#x27;s key figures." in response.content.decode()
+    assert not Alert.objects.exists()

@@ -470,6 +470,17 @@ def charts(params: dict[str, Any]) -> dict[str, go.Figure]:
     return {chart_title(params["metric"]): cumulative_figure(data(params), params["metric"])}
 
 
+def figures(params: dict[str, Any]) -> dict[str, float]:
+    """The view's key figures, which users can be alerted on."""
+    comparison = compare(data(params))
+    return {
+        "p-value": round(comparison.p_value, 6),
+        "conversion A (%)": round(comparison.a.rate * 100, 3),
+        "conversion B (%)": round(comparison.b.rate * 100, 3),
+        "lift (points)": round(comparison.lift * 100, 3),
+    }
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("results", "children"),
@@ -577,6 +588,7 @@ dashboard = Dashboard(
     params=PARAMS,
     data=data,
     charts=charts,
+    figures=figures,
     layout=layout,
     register_callbacks=register_callbacks,
 )

@@ -374,6 +374,15 @@ def charts(params: dict[str, Any]) -> dict[str, dict]:
     return {"Funnel": view(params)[0]}
 
 
+def figures(params: dict[str, Any]) -> dict[str, float]:
+    """The view's key figures, which users can be alerted on."""
+    frame = data(params)
+    rates = {
+        name: funnel_table(frame[frame["segment"] == name])["overall_rate"].iloc[-1] for name in ("A", "B")
+    }
+    return {"conversion A (%)": round(rates["A"] * 100, 3), "conversion B (%)": round(rates["B"] * 100, 3)}
+
+
 def register_callbacks(app: Any) -> None:
     DATE_PRESETS.register(app)
 
@@ -431,6 +440,7 @@ dashboard = Dashboard(
     ),
     data=data,
     charts=charts,
+    figures=figures,
     layout=layout,
     register_callbacks=register_callbacks,
 )

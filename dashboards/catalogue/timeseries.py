@@ -317,6 +317,12 @@ def charts(params: dict[str, Any]) -> dict[str, dict]:
     return {"Daily values": view(params)[0]}
 
 
+def figures(params: dict[str, Any]) -> dict[str, float]:
+    """The view's key figures, which users can be alerted on."""
+    frame = data(params)
+    return {"latest value": float(frame["value"].iloc[-1]), "anomalies": float(frame["anomaly"].sum())}
+
+
 def register_callbacks(app: Any) -> None:
     @app.callback(
         Output("series-chart", "figure"),
@@ -381,6 +387,7 @@ dashboard = Dashboard(
     ),
     data=data,
     charts=charts,
+    figures=figures,
     layout=layout,
     register_callbacks=register_callbacks,
 )

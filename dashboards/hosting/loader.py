@@ -212,6 +212,7 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         params=portal.params,
         data=portal.data,
         charts=portal.charts,
+        figures=portal.figures,
         features=portal.features,
         tags=portal.tags,
         live=portal.live,
