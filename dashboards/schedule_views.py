@@ -208,13 +208,11 @@ def schedule_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request, "Paused: nothing is sent until you resume it." if action == "pause" else "Resumed."
         )
     elif action == "send":
-        sent = schedule_send_now(schedule=schedule)
-        statuses = [d.get_status_display() for d in deliveries_of(schedule=schedule, limit=sent)]
+        queued = schedule_send_now(schedule=schedule)
         messages.success(
             request,
-            f"Sent now to {sent} recipient{'s' if sent != 1 else ''}: "
-            + (", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses))) or "none")
-            + ". See the list below.",
+            f"Sending to {queued} recipient{'s' if queued != 1 else ''} within a minute; "
+            "reload this page to see each one in the list below.",
         )
     elif action == "delete":
         schedule.delete()

@@ -377,6 +377,8 @@ def test_the_owner_pauses_resumes_sends_now_and_deletes(scheduled, inbox):
     assert not scheduled.paused and scheduled.next_due_at == MONDAY_DUE + dt.timedelta(days=7)
     sent = action("send")
     assert sent.status_code == 302, sent.content
+    assert inbox.messages == []  # the web process only queues them: the scheduler sends
+    send_due_reports()
     assert sorted(rcpt for rcpt, _ in inbox.messages) == ["alice@example.com", "sales@example.com"]
     action("delete")
     assert not ReportSchedule.objects.exists()
