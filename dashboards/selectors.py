@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission
@@ -14,9 +15,17 @@ from django.http import Http404
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
-from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, DefaultReport, Favourite, Report
+from dashboards.models import (
+    AccessRequest,
+    AuditEvent,
+    BackgroundJob,
+    DefaultReport,
+    Favourite,
+    LastFilters,
+    Report,
+)
 from dashboards.models import Dashboard as DashboardRow
-from dashkit.spec import Dashboard
+from dashkit.spec import Dashboard, ParamError
 
 
 def dashboard_list_for_user(
@@ -153,6 +162,18 @@ def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> R
         return None
     visible = report_list_for_user(user=user, dashboard_slug=dashboard_slug).filter(pk=default.report_id)
     return default.report if visible.exists() else None
+
+
+def last_filters_for_user(*, user: AbstractBaseUser, dashboard: Dashboard) -> dict[str, Any] | None:
+    """The filters `user` last had on screen on `dashboard`, checked again (None when there
+    are none, or when the dashboard no longer accepts them)."""
+    row = LastFilters.objects.filter(user=user, dashboard__slug=dashboard.slug).first()
+    if row is None:
+        return None
+    try:
+        return dashboard.clean(row.params)
+    except ParamError:
+        return None
 
 
 REPORT_MENU_SIZE = 10

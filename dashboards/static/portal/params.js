@@ -1,6 +1,9 @@
 // The dashboard page's address follows the filters (the parameters the Dash app
-// in the frame posts), so that reloading, bookmarking or sharing the address
-// shows what is on screen. Reset puts every filter back to the dashboard's defaults.
+// in the frame posts once the view shows them), so that reloading, bookmarking or
+// sharing the address shows what is on screen; the same values are remembered for
+// this user's next visit (`last-filters/`). Reset puts every filter back to the
+// dashboard's defaults. A link whose bad parts were dropped is replaced by the
+// address of what opened.
 (function () {
   "use strict";
   var root = document.getElementById("dashboard-tools");
@@ -21,15 +24,32 @@
 
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.type !== "dashengine:params") return;
-    if (event.data.slug !== slug) return;
+    if (event.data.slug !== slug || !window.dashEngine.isGood(event.data) || !event.data.params) return;
     var query = toQuery(event.data.params);
     // The values the page opened with: the address already shows them (or the defaults, or a report).
     if (shown === null || query === shown) { shown = query; return; }
     shown = query;
+    remember(event.data.params);
     var address = reportPath && query === reportQuery ? reportPath : pagePath + query;
     // Replaced, not pushed: Back leaves the dashboard rather than stepping through every change.
     window.history.replaceState(window.history.state, "", address);
   });
+
+  // The notes above the dashboard: Dismiss hides one; the remembered-filters note has its own Reset.
+  document.querySelectorAll("[data-dismiss]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var note = document.getElementById(button.dataset.dismiss);
+      if (note) note.hidden = true;
+    });
+  });
+  var noticeReset = document.getElementById("notice-reset");
+  if (noticeReset && reset) {
+    noticeReset.addEventListener("click", function () {
+      reset.click();
+      var note = document.getElementById("remembered-notice");
+      if (note) note.hidden = true;
+    });
+  }
 
   if (!reset) return;
   reset.addEventListener("click", function () {
