@@ -506,12 +506,16 @@
     return { min: min ? String(min).slice(0, 10) : "0000-00-00", max: max ? String(max).slice(0, 10) : "9999-99-99" };
   }
 
+  var refusedAt = {};
+
   function takeTypedDay(input) {
     var text = input.value;
     var id = input.id;
     if (!id || !text.trim() || propOf(id, "date") === undefined) return;
     var day = readDay(text);
     var current = String(propOf(id, "date") || "").slice(0, 10);
+    // Dash puts the old day back in the field after a refusal: that is not a new choice.
+    if (day === current && Date.now() - (refusedAt[id] || 0) < 1500) return;
     var noteId = "pf-date-problem-" + id;
     var note = document.getElementById(noteId);
     var bounds = dateBounds(id);
@@ -527,6 +531,7 @@
         control.appendChild(note);
       }
       note.textContent = problemText;
+      refusedAt[id] = Date.now();
       set(input, "aria-invalid", "true");
       set(input, "aria-describedby", noteId);
       return;
