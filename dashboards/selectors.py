@@ -305,6 +305,39 @@ def search_matches(*, text: str, query: str) -> bool:
     return True
 
 
+GALLERY_REPORTS = 200  # the most recently saved a gallery search looks through
+
+
+@dataclass(frozen=True)
+class ReportHit:
+    """A saved report as the gallery search sees it."""
+
+    report: Report
+    dashboard_title: str
+    search: str
+    shown: bool
+
+
+def gallery_reports_for_user(*, user: AbstractBaseUser, query: str) -> list[ReportHit]:
+    """The reports the user may open (their own and those shared with them), newest first,
+    each with the words the gallery search matches (its name and its dashboard's title)
+    and whether it matches `query` (none does an empty one: the gallery lists dashboards)."""
+    hits = []
+    for report in report_list_for_user(user=user).order_by("-updated", "-pk")[:GALLERY_REPORTS]:
+        dashboard = registry.get(report.dashboard.slug)
+        title = dashboard.title if dashboard else report.dashboard.slug
+        text = f"{report.name} {title}".lower()
+        hits.append(
+            ReportHit(
+                report=report,
+                dashboard_title=title,
+                search=text,
+                shown=bool(query) and search_matches(text=text, query=query),
+            )
+        )
+    return hits
+
+
 def search_text(dashboard: Dashboard) -> str:
     """What gallery search looks at: title, description, category, features and tags."""
     return " ".join(

@@ -30,6 +30,7 @@ from dashboards.selectors import (
     category_list_for_user,
     default_report_for_user,
     gallery_for_user,
+    gallery_reports_for_user,
     last_filters_for_user,
     pending_access_request_for_user,
     report_menu_for_user,
@@ -64,6 +65,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "")[:100]
     query = request.GET.get("q", "").strip()[:100]
     found = gallery_for_user(user=request.user, category=category, tag=tag, query=query)
+    reports = gallery_reports_for_user(user=request.user, query=query)
     return render(
         request,
         "dashboards/gallery.html",
@@ -83,6 +85,9 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "query": query,
             "here": request.get_full_path(),
             "reason_max": ACCESS_REASON_MAX,
+            # Saved reports the search finds too (by name or dashboard), under the dashboards.
+            "reports": reports,
+            "reports_shown": sum(hit.shown for hit in reports),
         },
     )
 
