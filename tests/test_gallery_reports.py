@@ -19,7 +19,9 @@ def reports(cast):
     shared = Report.objects.create(
         owner=cast["alice"], dashboard=stock, name="Board pack", params=params, visibility="everyone"
     )
-    private = Report.objects.create(owner=cast["alice"], dashboard=stock, name="Alice only tech", params=params)
+    private = Report.objects.create(
+        owner=cast["alice"], dashboard=stock, name="Alice only tech", params=params
+    )
     return mine, shared, private
 
 
@@ -27,7 +29,9 @@ def shown_reports(html: str) -> list[str]:
     section = re.search(r'<section class="shelf" id="gallery-reports"([^>]*)>(.*?)</section>', html, re.S)
     if not section or "hidden" in section.group(1):
         return []
-    return re.findall(r'<li class="report-hit"[^>]*(?<!hidden)>\s*<a href="/reports/\d+/">(.*?)</a>', section.group(2))
+    return re.findall(
+        r'<li class="report-hit"[^>]*(?<!hidden)>\s*<a href="/reports/\d+/">(.*?)</a>', section.group(2)
+    )
 
 
 def test_a_search_finds_reports_by_name_with_a_typo_forgiven(cast, reports):

@@ -37,7 +37,8 @@ def test_a_reset_link_is_mailed_and_sets_a_new_password(client, db, smtp):
     form = client.get(link, follow=True)
     assert b"Choose a new password" in form.content
     done = client.post(
-        form.redirect_chain[-1][0], {"new_password1": "a-new-long-pass-42", "new_password2": "a-new-long-pass-42"}
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-new-long-pass-42", "new_password2": "a-new-long-pass-42"},
     )
     assert done["Location"] == "/accounts/reset/done/"
     signed_in = client.post("/accounts/login/", {"username": "sales", "password": "a-new-long-pass-42"})
