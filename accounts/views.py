@@ -30,6 +30,25 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot password" form. The e-mail goes out only when the site has an
+    e-mail server (`EMAIL_HOST`); without one the page says whom to ask instead. The
+    answer is the same whether or not the address has an account: it reveals none."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["mail_configured"] = bool(settings.EMAIL_HOST)
+        return context
+
+    def form_valid(self, form):
+        if not settings.EMAIL_HOST:
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
 class LogoutView(auth_views.LogoutView):
     """Ends the portal's session; a session that came from the provider is then ended
     there too, when the provider has an end-session endpoint (RP-initiated logout)."""

@@ -183,6 +183,27 @@ class DefaultReport(models.Model):
         return f"{self.user} opens {self.dashboard} with {self.report}"
 
 
+class LastFilters(models.Model):
+    """The filters a user last had on screen on a dashboard: they come back on the next
+    visit. Not a report (no name, nobody else sees it) and not "my default" (which this
+    takes precedence over until the user presses Reset or makes a report their default).
+    Only values that passed the dashboard's parameters are stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="+")
+    params = models.JSONField()
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "last filters"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dashboard"], name="one_last_filters_per_dashboard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}'s last filters on {self.dashboard}"
+
+
 class Favourite(models.Model):
     """A dashboard a user starred: shown first in their gallery."""
 

@@ -185,13 +185,17 @@ def report_open(request: HttpRequest, pk: int) -> HttpResponse:
     except Http404:
         return _report_refused(request, pk)
     dashboard = registry.get(report.dashboard.slug)
-    try:
-        params = dashboard.clean(report.params)
-    except spec.ParamError as error:  # saved before the dashboard changed
-        return bad_params(request, dashboard, error)
+    # Saved before the dashboard changed: what still fits opens, the rest is named.
+    params, dropped = dashboard.salvage(report.params if isinstance(report.params, dict) else {})
     default = default_report_for_user(user=request.user, dashboard_slug=dashboard.slug)
     return render_dashboard(
-        request, dashboard=dashboard, params=params, report=report, default=default, page=report.page
+        request,
+        dashboard=dashboard,
+        params=params,
+        report=report,
+        default=default,
+        page=report.page,
+        dropped=dropped,
     )
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
@@ -22,11 +23,12 @@ from dashboards.models import (
     DefaultReport,
     Delivery,
     Favourite,
+    LastFilters,
     Report,
     ReportSchedule,
 )
 from dashboards.models import Dashboard as DashboardRow
-from dashkit.spec import Dashboard
+from dashkit.spec import Dashboard, ParamError
 
 
 def dashboard_list_for_user(
@@ -165,6 +167,18 @@ def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> R
     return default.report if visible.exists() else None
 
 
+def last_filters_for_user(*, user: AbstractBaseUser, dashboard: Dashboard) -> dict[str, Any] | None:
+    """The filters `user` last had on screen on `dashboard`, checked again (None when there
+    are none, or when the dashboard no longer accepts them)."""
+    row = LastFilters.objects.filter(user=user, dashboard__slug=dashboard.slug).first()
+    if row is None:
+        return None
+    try:
+        return dashboard.clean(row.params)
+    except ParamError:
+        return None
+
+
 REPORT_MENU_SIZE = 10
 REPORTS_PER_PAGE = 25
 
@@ -292,6 +306,39 @@ def search_matches(*, text: str, query: str) -> bool:
         if not allowed or not any(_prefix_distance(term, word, allowed) <= allowed for word in words):
             return False
     return True
+
+
+GALLERY_REPORTS = 200  # the most recently saved a gallery search looks through
+
+
+@dataclass(frozen=True)
+class ReportHit:
+    """A saved report as the gallery search sees it."""
+
+    report: Report
+    dashboard_title: str
+    search: str
+    shown: bool
+
+
+def gallery_reports_for_user(*, user: AbstractBaseUser, query: str) -> list[ReportHit]:
+    """The reports the user may open (their own and those shared with them), newest first,
+    each with the words the gallery search matches (its name and its dashboard's title)
+    and whether it matches `query` (none does an empty one: the gallery lists dashboards)."""
+    hits = []
+    for report in report_list_for_user(user=user).order_by("-updated", "-pk")[:GALLERY_REPORTS]:
+        dashboard = registry.get(report.dashboard.slug)
+        title = dashboard.title if dashboard else report.dashboard.slug
+        text = f"{report.name} {title}".lower()
+        hits.append(
+            ReportHit(
+                report=report,
+                dashboard_title=title,
+                search=text,
+                shown=bool(query) and search_matches(text=text, query=query),
+            )
+        )
+    return hits
 
 
 def search_text(dashboard: Dashboard) -> str:

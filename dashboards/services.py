@@ -29,6 +29,7 @@ from dashboards.models import (
     DashboardGrant,
     DefaultReport,
     Favourite,
+    LastFilters,
     Report,
     ReportSchedule,
 )
@@ -423,6 +424,28 @@ def report_default_set(*, user: AbstractBaseUser, report: Report | None, dashboa
         DefaultReport.objects.filter(user=user, dashboard=dashboard).delete()
     else:
         DefaultReport.objects.update_or_create(user=user, dashboard=dashboard, defaults={"report": report})
+    # A new starting point chosen on purpose: the remembered filters give way to it.
+    last_filters_forget(user=user, dashboard_slug=dashboard.slug)
+
+
+def last_filters_save(
+    *, user: AbstractBaseUser, dashboard: spec.Dashboard, params: dict[str, Any], baseline: dict[str, Any]
+) -> bool:
+    """Remember the filters `user` has on screen on `dashboard`, to open with next time.
+    Values equal to `baseline` (what the dashboard opens with anyway: the user's default
+    report or the dashboard's defaults) are not kept: the row goes. Raises ParamError for
+    values the dashboard does not accept, and stores nothing then. True if kept."""
+    cleaned = dashboard.to_json(dashboard.clean(params))
+    row = Dashboard.objects.get(slug=dashboard.slug)
+    if cleaned == dashboard.to_json(baseline):
+        LastFilters.objects.filter(user=user, dashboard=row).delete()
+        return False
+    LastFilters.objects.update_or_create(user=user, dashboard=row, defaults={"params": cleaned})
+    return True
+
+
+def last_filters_forget(*, user: AbstractBaseUser, dashboard_slug: str) -> None:
+    LastFilters.objects.filter(user=user, dashboard__slug=dashboard_slug).delete()
 
 
 def favourite_set(*, user: AbstractBaseUser, dashboard: Dashboard, starred: bool) -> bool:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboards/<slug:slug>/export.csv", views.export_csv, name="export_csv"),
     path("dashboards/<slug:slug>/request-access/", views.request_access, name="request_access"),
     path("dashboards/<slug:slug>/favourite/", views.favourite, name="favourite"),
+    path("dashboards/<slug:slug>/last-filters/", views.last_filters, name="last_filters"),
     path("dashboards/<slug:slug>/reports/", report_views.report_create, name="report_create"),
     path("dashboards/<slug:slug>/default-report/", report_views.report_default_view, name="report_default"),
     # A page of a Dash Pages app (`/dashboards/<slug>/reports/q1`): after the dashboard's own

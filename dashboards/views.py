@@ -30,12 +30,20 @@ from dashboards.selectors import (
     category_list_for_user,
     default_report_for_user,
     gallery_for_user,
+    gallery_reports_for_user,
+    last_filters_for_user,
     pending_access_request_for_user,
     report_menu_for_user,
     requestable_dashboard_for_user,
     search_text,
 )
-from dashboards.services import ACCESS_REASON_MAX, access_request_create, audit_record, favourite_set
+from dashboards.services import (
+    ACCESS_REASON_MAX,
+    access_request_create,
+    audit_record,
+    favourite_set,
+    last_filters_save,
+)
 from dashengine_site import metrics
 from dashkit import spec
 
@@ -57,6 +65,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag", "")[:100]
     query = request.GET.get("q", "").strip()[:100]
     found = gallery_for_user(user=request.user, category=category, tag=tag, query=query)
+    reports = gallery_reports_for_user(user=request.user, query=query)
     return render(
         request,
         "dashboards/gallery.html",
@@ -76,6 +85,9 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "query": query,
             "here": request.get_full_path(),
             "reason_max": ACCESS_REASON_MAX,
+            # Saved reports the search finds too (by name or dashboard), under the dashboards.
+            "reports": reports,
+            "reports_shown": sum(hit.shown for hit in reports),
         },
     )
 
@@ -164,11 +176,16 @@ def dashboard_page(request: HttpRequest, slug: str, page: str = "") -> HttpRespo
         return refusal
     default = default_report_for_user(user=request.user, dashboard_slug=slug)
     report = None
+    dropped: list[str] = []
+    remembered = False
+    # What the page opens with: the link's own values (its bad parts dropped, and
+    # named), else the filters this user had last time, else their default report,
+    # else the dashboard's defaults (docs/ARCHITECTURE.md, "Which filters a dashboard opens with").
+    last = last_filters_for_user(user=request.user, dashboard=dashboard) if dashboard.params else None
     if request.GET:
-        try:
-            params = dashboard.from_query(dict(request.GET.lists()))
-        except spec.ParamError as error:
-            return bad_params(request, dashboard, error)
+        params, dropped = dashboard.from_link(dict(request.GET.lists()))
+    elif last is not None and not page:
+        params, remembered = last, True
     else:
         report = default
         try:
@@ -179,8 +196,51 @@ def dashboard_page(request: HttpRequest, slug: str, page: str = "") -> HttpRespo
     if report and not page:
         page = report.page  # the default report opens at its page, unless the address names one
     return render_dashboard(
-        request, dashboard=dashboard, params=params, report=report, default=default, page=page
+        request,
+        dashboard=dashboard,
+        params=params,
+        report=report,
+        default=default,
+        page=page,
+        dropped=dropped,
+        remembered=remembered,
     )
+
+
+def opening_baseline(*, dashboard: spec.Dashboard, default: Report | None) -> dict[str, Any]:
+    """What the dashboard opens with for this user when no filters are remembered."""
+    try:
+        return dashboard.clean(default.params if default else {})
+    except spec.ParamError:
+        return dashboard.clean({})
+
+
+@login_required
+@require_POST
+def last_filters(request: HttpRequest, slug: str) -> HttpResponse:
+    """Remember the filters on screen (JSON `{"params": {...}}`), checked by the
+    dashboard's parameters; the page sends them each time the view shows new ones."""
+    dashboard = dashboard_or_404(slug)
+    if not can_view(user=request.user, dashboard=dashboard) or not dashboard.params:
+        raise Http404("No such dashboard.")
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    params = body.get("params") if isinstance(body, dict) else None
+    if not isinstance(params, dict):
+        return JsonResponse({"error": 'Send the filters as JSON: {"params": {...}}.'}, status=400)
+    default = default_report_for_user(user=request.user, dashboard_slug=slug)
+    try:
+        kept = last_filters_save(
+            user=request.user,
+            dashboard=dashboard,
+            params=params,
+            baseline=opening_baseline(dashboard=dashboard, default=default),
+        )
+    except spec.ParamError as error:
+        return JsonResponse({"error": f"{error.text}."}, status=400)
+    return JsonResponse({"kept": kept})
 
 
 def render_dashboard(
@@ -191,6 +251,8 @@ def render_dashboard(
     report: Report | None,
     default: Report | None,
     page: str = "",
+    dropped: list[str] | None = None,
+    remembered: bool = False,
 ) -> HttpResponse:
     """The dashboard page, its Dash app started in the state of `params`, at `page` (a
     checked page path of a Dash Pages app; "" for its first page)."""
@@ -233,6 +295,10 @@ def render_dashboard(
             "default_report": default,
             "next_url": request.get_full_path(),
             "visibilities": Report.Visibility.choices,
+            # Parts of the link (or report) that could not be used, in business words.
+            "dropped": dropped or [],
+            # The filters came back from last time: the page says so, with Reset beside it.
+            "remembered": remembered,
         },
     )
 
@@ -318,5 +384,8 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:
-        return plain_text(400, f"Bad parameter {error}")
+        # Plain words for a person, the code name for whoever built the address.
+        return plain_text(
+            400, f"This download's choices cannot be used. {error.text}. (Parameter {error.name}.)"
+        )
     return csv_response(request, dashboard=dashboard, params=params)

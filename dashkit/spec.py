@@ -35,12 +35,23 @@ def data_dir() -> Path:
 
 
 class ParamError(ValueError):
-    """A parameter value that the spec does not allow."""
+    """A parameter value that the spec does not allow.
 
-    def __init__(self, name: str, message: str):
+    `str(error)` names the parameter by its code name (logs, the callback guard);
+    `text` says it in business words, by the parameter's label, for the people who
+    see it: "Rolling window: enter a whole number from 2 to 90."
+    """
+
+    def __init__(self, name: str, message: str, *, label: str = "", hint: str = ""):
         super().__init__(f"{name}: {message}")
         self.name = name
         self.message = message
+        self.label = label
+        self.hint = hint
+
+    @property
+    def text(self) -> str:
+        return f"{self.label or self.name}: {self.hint or self.message}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +67,15 @@ class Param:
     def clean(self, value: Any) -> Any:
         raise NotImplementedError
 
+    @property
+    def hint(self) -> str:
+        """What a good value is, in business words (after the label and a colon)."""
+        return "choose one of the listed options"
+
+    def check(self) -> dict[str, Any]:
+        """What the portal's frame needs to check a value at its control, as JSON."""
+        return {"name": self.name, "prop": self.prop, "label": self.label, "hint": self.hint, "kind": "any"}
+
 
 @dataclass(frozen=True, kw_only=True)
 class Choice(Param):
@@ -65,6 +85,9 @@ class Choice(Param):
         if not isinstance(value, str) or value not in self.choices:
             raise ParamError(self.name, f"{value!r} is not one of {', '.join(self.choices)}")
         return value
+
+    def check(self) -> dict[str, Any]:
+        return {**super().check(), "kind": "choice", "choices": list(self.choices)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,6 +134,26 @@ class MultiChoice(Param):
             raise ParamError(self.name, f"choose at least {self.min_items}")
         return cleaned
 
+    @property
+    def limit(self) -> int:
+        return self.max_items or len(self.choices)
+
+    @property
+    def hint(self) -> str:
+        least = "at least one" if self.min_items == 1 else f"at least {self.min_items}"
+        if self.limit < len(self.choices):
+            return f"choose {least} and at most {self.limit} of the listed options"
+        return f"choose {least} of the listed options"
+
+    def check(self) -> dict[str, Any]:
+        return {
+            **super().check(),
+            "kind": "multi",
+            "choices": list(self.choices),
+            "min_items": self.min_items,
+            "max_items": self.limit,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class Number(Param):
@@ -143,6 +186,20 @@ class Number(Param):
             return int(number)
         return number
 
+    @property
+    def hint(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        return f"enter {kind} from {self.min:g} to {self.max:g}"
+
+    def check(self) -> dict[str, Any]:
+        return {
+            **super().check(),
+            "kind": "number",
+            "min": self.min,
+            "max": self.max,
+            "integer": self.integer,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class Date(Param):
@@ -166,6 +223,35 @@ class Date(Param):
         if not self.min <= value <= self.max:
             raise ParamError(self.name, f"{value} is outside {self.min} to {self.max}")
         return value
+
+    @property
+    def hint(self) -> str:
+        return f"pick a day from {self.min.isoformat()} to {self.max.isoformat()}"
+
+    def check(self) -> dict[str, Any]:
+        return {**super().check(), "kind": "date", "min": self.min.isoformat(), "max": self.max.isoformat()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class InOrder:
+    """A rule between two parameters: `first` is not after `last` (a date range, a band
+    of numbers). Declared once, it is checked for links, reports, exports, callbacks and
+    at the controls."""
+
+    first: str
+    last: str
+
+    def holds(self, params: Mapping[str, Any]) -> bool:
+        return params[self.first] <= params[self.last]
+
+    def error(self, dashboard: Dashboard) -> ParamError:
+        first, last = dashboard.param(self.first), dashboard.param(self.last)
+        return ParamError(
+            self.first,
+            f"comes after {self.last}",
+            label=first.label,
+            hint=f"must not be after “{last.label}”",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +320,9 @@ class Dashboard:
     # than the full one. Empty: any trace type (the full plotly.js). A trace type
     # left out is not drawn in the portal, so declare all or none.
     traces: tuple[str, ...] = ()
+    # Rules between parameters (`InOrder(first="start", last="end")`), checked wherever
+    # the parameters are.
+    rules: tuple[InOrder, ...] = ()
 
     @property
     def has_params(self) -> bool:
@@ -273,7 +362,13 @@ class Dashboard:
         cleaned = {}
         for p in self.params:
             value = raw.get(p.name)
-            cleaned[p.name] = p.clean(p.default if value is None else value)
+            try:
+                cleaned[p.name] = p.clean(p.default if value is None else value)
+            except ParamError as error:
+                raise ParamError(p.name, error.message, label=p.label, hint=p.hint) from None
+        for rule in self.rules:
+            if not rule.holds(cleaned):
+                raise rule.error(self)
         return cleaned
 
     def _periods_applied(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -294,6 +389,62 @@ class Dashboard:
                 start, end = period.resolve(rule)
                 raw[period.start], raw[period.end] = start, end
         return raw
+
+    def from_link(self, query: Mapping[str, list[str]]) -> tuple[dict[str, Any], list[str]]:
+        """The parameters of a link that may be out of date or partly wrong (see `salvage`)."""
+        raw: dict[str, Any] = {}
+        for name, values in query.items():
+            known = next((p for p in self.params if p.name == name), None)
+            raw[name] = list(values) if isinstance(known, MultiChoice) else (values[-1] if values else None)
+        return self.salvage(raw)
+
+    def salvage(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """What can be used of parameters that may be out of date or partly wrong (an old
+        link, a report saved before the dashboard changed), and what was dropped, in
+        business words. Each bad part is left out, its default used instead, rather than
+        the whole refused; an unknown ticker among good ones drops only that ticker."""
+        dropped: list[str] = []
+        kept: dict[str, Any] = {}
+        for name, value in raw.items():
+            try:
+                param = self.param(name)
+            except KeyError:
+                dropped.append(f"“{str(name)[:40]}” is not a setting of this dashboard")
+                continue
+            if isinstance(param, MultiChoice) and isinstance(value, (list, tuple)):
+                good = [v for v in value if isinstance(v, str) and v in param.choices]
+                unknown = dict.fromkeys(str(v)[:40] for v in value if not (isinstance(v, str) and v in good))
+                dropped += [f"{param.label}: “{v}” is not one of the options" for v in unknown]
+                if unknown and not good:
+                    continue  # nothing left of it: its default
+                value = list(dict.fromkeys(good))  # a repeated ticker is no reason to drop the rest
+            try:
+                kept[name] = param.clean(value)
+            except ParamError:
+                shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+                dropped.append(f"{param.label}: “{shown[:40]}” cannot be used ({param.hint})")
+        raw = kept
+        for rule in self.rules:
+            merged = {**{p.name: p.clean(p.default) for p in self.params}, **raw}
+            if rule.holds(merged):
+                continue
+            first, last = self.param(rule.first).label, self.param(rule.last).label
+            dropped.append(f"{first} and {last}: “{first}” came after “{last}”")
+            raw.pop(rule.first, None)
+            raw.pop(rule.last, None)
+        try:
+            return self.clean(raw), dropped
+        except ParamError:
+            # A default the link's other values do not fit (e.g. a start after the default end).
+            return self.clean({}), dropped
+
+    def checks(self) -> dict[str, Any]:
+        """What the portal's frame checks at the controls, as JSON: each parameter's
+        kind, bounds and hint, and the rules between them."""
+        return {
+            "params": [p.check() for p in self.params],
+            "rules": [{"first": r.first, "last": r.last, "text": r.error(self).text} for r in self.rules],
+        }
 
     def from_query(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
         """Validated parameters from a URL query (`?tickers=AAPL&tickers=IBM&start=...`)."""

@@ -273,13 +273,26 @@ def test_the_calculator_callback_with_other_values(client_for):
     assert shown.startswith(f"{n:,} visitors per variant, {2 * n:,} in total: about {days:.0f} days")
 
 
-def test_an_empty_calculator_input_asks_for_all_four_values(client_for):
+def test_an_empty_calculator_input_says_which_field_and_what_it_takes(client_for):
     client = client_for("abtest")
     answer = portal_callback(client, "abtest", output=CALCULATOR, **{"power.value": None})
-    assert text(answer["sample-size"]["children"]) == "Enter all four values."
+    assert (
+        text(answer["sample-size"]["children"]) == "Chance to detect it (%): enter a number from 50 to 99.9."
+    )
     results = portal_callback(client, "abtest", output=RESULTS, **{"power.value": None})
     assert results["message"]["children"] == ""
     assert "B converts better" in text(results["verdict"]["children"])
+
+
+def test_out_of_range_calculator_values_say_what_is_wrong_with_which_field(client_for):
+    # −3 and 150 typed into number fields with bounds: the browser sends nothing for
+    # either, as for an empty field; the answer names both fields and their ranges.
+    client = client_for("abtest")
+    answer = portal_callback(client, "abtest", output=CALCULATOR, **{"mde.value": None, "power.value": None})
+    assert text(answer["sample-size"]["children"]) == (
+        "Effect (percentage points): enter a number from 0.1 to 50. "
+        "Chance to detect it (%): enter a number from 50 to 99.9."
+    )
 
 
 def test_an_impossible_calculator_combination_is_explained(client_for):

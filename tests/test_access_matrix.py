@@ -148,9 +148,11 @@ def concrete_paths(patterns, prefix: str = "", number: str = "1"):
             yield "/" + route
 
 
-# Pages anyone may see: logging in, health, and the admin's own login redirect.
+# Pages anyone may see: logging in, a forgotten password, health, and the admin's own login redirect.
 PUBLIC = (
     "/accounts/login/",
+    "/accounts/password_reset/",
+    "/accounts/reset/",
     "/healthz",
     "/livez",
     "/readyz",

@@ -46,19 +46,51 @@ def test_a_permalink_opens_the_dashboard_in_that_state(sales_client):
 
 
 @pytest.mark.parametrize(
-    ("query", "name"),
+    ("query", "dropped", "state"),
     [
-        ("colour=red", "colour"),
-        ("tickers=GOOG", "tickers"),
-        ("start=last-week", "start"),
-        ("end=1999-01-01", "end"),
-        ("tickers=AAPL&tickers=IBM&tickers=MSFT&tickers=SBUX&tickers=GSPC&tickers=AAPL", "tickers"),
+        ("colour=red", "“colour” is not a setting of this dashboard", {}),
+        ("tickers=GOOG", "Tickers: “GOOG” is not one of the options", {}),
+        (
+            "tickers=IBM&tickers=GOOG&start=2010-01-04",
+            "Tickers: “GOOG” is not one of the options",
+            {"tickers.value": ["IBM"], "start.date": "2010-01-04"},
+        ),
+        (
+            "start=last-week",
+            "From: “last-week” cannot be used (pick a day from 2007-01-03 to 2016-02-29)",
+            {},
+        ),
+        (
+            "end=1999-01-01&tickers=MSFT",
+            "To: “1999-01-01” cannot be used (pick a day from 2007-01-03 to 2016-02-29)",
+            {"tickers.value": ["MSFT"]},
+        ),
+        ("start=2015-01-01&end=2012-01-01", "From and To: “From” came after “To”", {}),
     ],
 )
-def test_bad_permalink_parameters_get_400_naming_the_parameter(sales_client, query, name):
+def test_a_link_with_bad_parts_opens_without_them_and_names_them(sales_client, query, dropped, state):
     response = sales_client.get(f"/dashboards/stocktoday/?{query}")
-    assert response.status_code == 400
-    assert f"{name}:" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    notice = re.search(
+        r'<div class="view-notice view-notice-warn" id="dropped-notice" role="status">(.*?)</div>', html, re.S
+    )
+    assert notice, html
+    parts = re.findall(r'<span class="dropped-part">(.*?)</span>', notice.group(1))
+    assert [p.replace("&quot;", '"') for p in parts] == [f"{dropped}."]
+    assert "Some of this link’s choices could not be used" in notice.group(1)
+    # What opened: the good parts of the link, the defaults for the rest.
+    defaults = {"tickers.value": ["AAPL"], "start.date": "2007-01-03", "end.date": "2016-02-29"}
+    opened = app_state(sales_client, html)
+    assert {k: opened[k] for k in defaults} == {**defaults, **state}
+
+
+def test_a_link_naming_a_ticker_twice_opens_it_once_with_no_notice(sales_client):
+    html = sales_client.get(
+        "/dashboards/stocktoday/?tickers=AAPL&tickers=IBM&tickers=MSFT&tickers=SBUX&tickers=GSPC&tickers=AAPL"
+    ).content.decode()
+    assert "dropped-notice" not in html
+    assert app_state(sales_client, html)["tickers.value"] == ["AAPL", "IBM", "MSFT", "SBUX", "GSPC"]
 
 
 def test_a_bad_parameter_in_a_callback_gets_400(sales_client):
@@ -203,13 +235,18 @@ def test_the_reports_page_lists_mine_and_shared_ones_by_dashboard(cast):
     assert "Shared" in html and "Mine" in html
 
 
-def test_a_report_saved_before_the_dashboard_changed_gets_400_not_500(sales_client, sales):
+def test_a_report_saved_before_the_dashboard_changed_opens_what_still_fits_and_names_the_rest(
+    sales_client, sales
+):
     save(sales_client)
     report = Report.objects.get()
-    Report.objects.filter(pk=report.pk).update(params={"tickers": ["DELISTED"]})
+    Report.objects.filter(pk=report.pk).update(params={"tickers": ["DELISTED", "IBM"], "start": "2010-01-04"})
     response = sales_client.get(f"/reports/{report.pk}/")
-    assert response.status_code == 400
-    assert "tickers" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This report was saved before the dashboard changed" in html
+    assert '<span class="dropped-part">Tickers: “DELISTED” is not one of the options.</span>' in html
+    assert app_state(sales_client, html)["tickers.value"] == ["IBM"]
     assert sales_client.get(f"/reports/{report.pk}/export.csv").status_code == 400
     # As a default it is passed over: the dashboard opens with its own defaults.
     sales_client.post("/dashboards/stocktoday/default-report/", {"report": report.pk})

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
+from dash import Input, Output, dcc, html, no_update
 
 from dashkit.look import control, dark_figure, ink
 from dashkit.memo import memoize
@@ -222,12 +222,30 @@ def plan(params: dict[str, Any]) -> Plan:
 CALCULATOR = ("baseline", "mde", "power", "alpha")
 
 
+def calculator_problems(values: dict[str, Any]) -> list[str]:
+    """What is wrong with each calculator field, in the order they are shown, by label.
+
+    A number field holding a value outside its bounds sends nothing (None), as an
+    empty one does: either way, the field's range is what to say."""
+    problems = []
+    for name in CALCULATOR:
+        param = dashboard.param(name)
+        try:
+            if values.get(name) in (None, ""):
+                raise ParamError(name, "no value")
+            param.clean(values[name])
+        except ParamError:
+            problems.append(f"{param.label}: {param.hint}")
+    return problems
+
+
 def calculator_params(values: dict[str, Any]) -> dict[str, Any]:
     """Validated calculator values (percentages); ParamError names the first bad one."""
     for name in CALCULATOR:
         if values.get(name) in (None, ""):
-            raise ParamError(name, "Enter all four values")
-    return {name: dashboard.param(name).clean(values[name]) for name in CALCULATOR}
+            param = dashboard.param(name)
+            raise ParamError(name, "no value", label=param.label, hint=param.hint)
+    return dashboard.clean({name: values[name] for name in CALCULATOR})
 
 
 def _pct(value: float, digits: int = 2) -> str:
@@ -500,14 +518,8 @@ def register_callbacks(app: Any) -> None:
         try:
             params = dashboard.clean({"experiment": experiment, "metric": metric})
         except ParamError as error:
-            return (
-                [],
-                "",
-                [],
-                dark_figure("Cumulative conversion rate by variant", "Conversion rate", **RATE_LAYOUT),
-                "",
-                str(error),
-            )
+            # The results keep the last good answer; the note says which choice to fix.
+            return no_update, no_update, no_update, no_update, no_update, error.text
         frame = data(params)
         comparison = compare(frame)
         try:
@@ -544,12 +556,16 @@ def register_callbacks(app: Any) -> None:
     )
     def update_sample_size(baseline, mde, power, alpha, experiment):
         values = {"baseline": baseline, "mde": mde, "power": power, "alpha": alpha}
-        if any(value in (None, "") for value in values.values()):
-            return html.Span("Enter all four values.", className="de-error")
+        problems = calculator_problems(values)
+        if problems:
+            # Each field that cannot be used, by its label and what it takes.
+            return html.Span(" ".join(f"{p}." for p in problems), className="de-error", role="alert")
         try:
             plan_ = plan(calculator_params(values))
             params = dashboard.clean({"experiment": experiment})
-        except ValueError as error:  # ParamError too
+        except ParamError as error:
+            return html.Span(f"{error.text}.", className="de-error", role="alert")
+        except ValueError as error:
             return html.Span(str(error), className="de-error", role="alert")
         per_day = visitors_per_day(params["experiment"])
         days = plan_.days(per_day)
@@ -567,7 +583,7 @@ PARAMS = (
     Choice(name="experiment", label="Experiment", choices=tuple(EXPERIMENTS), default="checkout-redesign"),
     Choice(name="metric", label="Metric", choices=tuple(METRICS), default="signups"),
     Number(name="baseline", label="Baseline rate (%)", min=0.1, max=99, default=5.0),
-    Number(name="mde", label="Smallest effect to detect (percentage points)", min=0.1, max=50, default=1.0),
+    Number(name="mde", label="Effect (percentage points)", min=0.1, max=50, default=1.0),
     Number(name="power", label="Chance to detect it (%)", min=50, max=99.9, default=80.0),
     Number(name="alpha", label="False-alarm risk (%)", min=0.1, max=20, default=5.0),
 )

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
+from dash import Input, Output, dcc, html, no_update
 
 from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure, ink
 from dashkit.memo import memoize
-from dashkit.spec import Choice, Dashboard, Date, ParamError
+from dashkit.spec import Choice, Dashboard, Date, InOrder, ParamError
 
 FIRST_DAY = dt.date(2024, 1, 1)
 LAST_DAY = dt.date(2025, 12, 31)
@@ -410,10 +410,9 @@ def register_callbacks(app: Any) -> None:
                     "end": end,
                 }
             )
-            if params["start"] > params["end"]:
-                raise ParamError("start", "the first day comes after the last day")
         except ParamError as error:
-            return dark_figure("Funnel", **FUNNEL_LAYOUT), [], [], str(error)
+            # The charts keep the last good result; the note says which choice to fix.
+            return no_update, no_update, no_update, error.text
         return *view(params), ""
 
 
@@ -438,6 +437,7 @@ dashboard = Dashboard(
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
     ),
+    rules=(InOrder(first="start", last="end"),),
     data=data,
     charts=charts,
     figures=figures,

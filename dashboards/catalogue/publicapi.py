@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
+from dash import Input, Output, dcc, html, no_update
 
 from dashkit.look import control, dark_figure
 from dashkit.sources import Fetched, JsonSource
@@ -206,9 +206,15 @@ def register_callbacks(app: Any) -> None:
         try:
             params = dashboard.clean({"base": base, "symbols": symbols or [], "period": period})
             if not [c for c in params["symbols"] if c != params["base"]]:
-                raise ParamError("symbols", f"pick a currency other than {params['base']}")
+                raise ParamError(
+                    "symbols",
+                    "only the base",
+                    label="Currencies",
+                    hint=f"pick a currency other than {params['base']}",
+                )
         except ParamError as error:
-            return dark_figure("Exchange rates"), [], "", "", str(error)
+            # The chart keeps the last good result; the note says which choice to fix.
+            return no_update, no_update, no_update, no_update, error.text
         fetched = fetch()
         frame = frame_from(fetched.payload, params)
         warning, note = status(fetched, frame)

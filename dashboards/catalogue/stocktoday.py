@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, dcc, html
+from dash import Input, Output, dcc, html, no_update
 
 from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure
 from dashkit.memo import memoize
-from dashkit.spec import Dashboard, Date, MultiChoice, ParamError, data_dir
+from dashkit.spec import Dashboard, Date, InOrder, MultiChoice, ParamError, data_dir
 
 TICKERS = ("AAPL", "GSPC", "IBM", "MSFT", "SBUX")
 FIRST_DAY = dt.date(2007, 1, 3)
@@ -147,11 +147,9 @@ def register_callbacks(app: Any) -> None:
     def update(tickers, start, end):
         try:
             params = dashboard.clean({"tickers": tickers or [], "start": start, "end": end})
-            if params["start"] > params["end"]:
-                raise ParamError("start", "the first day comes after the last day")
         except ParamError as error:
-            empty = dark_figure("Stock Prices", "Price (USD)"), dark_figure("Daily Change", "Change (USD)")
-            return *empty, [], str(error)
+            # The charts keep the last good result; the note says which choice to fix.
+            return no_update, no_update, no_update, error.text
         return *view(params), ""
 
 
@@ -168,6 +166,7 @@ dashboard = Dashboard(
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
     ),
+    rules=(InOrder(first="start", last="end"),),
     data=data,
     charts=charts,
     layout=layout,

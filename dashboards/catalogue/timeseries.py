@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashkit.look import control, dark_figure
 from dashkit.memo import memoize
@@ -339,13 +339,14 @@ def register_callbacks(app: Any) -> None:
             # A number box that is empty or out of its bounds sends None.
             for name, value in (("window", window), ("threshold", threshold)):
                 if value is None:
-                    limits = dashboard.param(name)
-                    raise ParamError(name, f"enter a number from {limits.min:g} to {limits.max:g}")
+                    param = dashboard.param(name)
+                    raise ParamError(name, "no value", label=param.label, hint=param.hint)
             params = dashboard.clean(
                 {"series": series, "resample": resample, "window": window, "threshold": threshold, "yoy": yoy}
             )
         except ParamError as error:
-            return dark_figure("No data"), [], str(error)
+            # The chart keeps the last good result; the note says which choice to fix.
+            return no_update, no_update, error.text
         return *view(params), ""
 
     app.clientside_callback(

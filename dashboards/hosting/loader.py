@@ -48,25 +48,20 @@ ERROR_MESSAGE = (
     "We have recorded the problem; try other choices, or try again later."
 )
 ERROR_NOTE_HIDDEN = {"display": "none"}
-ERROR_NOTE_SHOWN = {
-    "position": "fixed",
-    "left": "12px",
-    "right": "12px",
-    "bottom": "12px",
-    "zIndex": 1000,
-    "padding": "10px 14px",
-    "borderRadius": "8px",
-    "background": "#fde8e8",
-    "color": "#7a1010",
-    "border": "1px solid #f5b5b5",
-    "font": "14px system-ui, sans-serif",
-}
-# Tells the portal page around the iframe the parameters on screen, for its
-# "Copy link", "Download CSV" and "Save report".
+# The values of the declared parameters go to the portal's frame script
+# (static/portal/frame.js), which checks each at its control (the rules in
+# `checks`), marks the ones the view cannot use, and tells the page around the
+# iframe the last good values once the view shows them: its "Copy link", "Download
+# CSV", "Save report" and remembered filters always describe what is on screen.
 POST_PARAMS_JS = """function () {
     var names = %(names)s, params = {};
     for (var i = 0; i < names.length; i++) { params[names[i]] = arguments[i]; }
-    window.parent.postMessage({type: "dashengine:params", slug: %(slug)s, params: params}, window.location.origin);
+    var frame = window.dashEngineFrame;
+    if (frame && frame.params) {
+        frame.params(%(slug)s, params, %(checks)s);
+    } else {
+        window.parent.postMessage({type: "dashengine:params", slug: %(slug)s, params: params}, window.location.origin);
+    }
     return window.dash_clientside.no_update;
 }"""
 
@@ -242,13 +237,18 @@ def _adopt(app: dash.Dash, *, dashboard: Dashboard, module) -> None:
         app._extra_components.append(dcc.Store(id=PARAMS_STORE))
         app.clientside_callback(
             POST_PARAMS_JS
-            % {"slug": json.dumps(dashboard.slug), "names": json.dumps([p.name for p in dashboard.params])},
+            % {
+                "slug": json.dumps(dashboard.slug),
+                "names": json.dumps([p.name for p in dashboard.params]),
+                "checks": json.dumps(dashboard.checks(), default=str),
+            },
             Output(PARAMS_STORE, "data"),
             *[Input(p.name, p.prop) for p in dashboard.params],
         )
     if app._on_error is None:
         # A callback that raises: logged with its traceback, a plain note in the
-        # page, no update; an app's own `on_error` keeps its place.
+        # page (the frame script shows it, themed, with Retry), no update; an app's
+        # own `on_error` keeps its place.
         app._extra_components.append(html.Div(id=ERROR_NOTE, role="alert", style=ERROR_NOTE_HIDDEN))
         app._on_error = functools.partial(_callback_failed, dashboard.slug)
     # What plain Dash does on the first request: check the layout, list the
@@ -262,7 +262,8 @@ def _callback_failed(slug: str, error: Exception) -> None:
         logger.error("A callback of dashboard %r raised %r", slug, error, exc_info=error)
     else:
         logger.warning("A background job of dashboard %r did not answer: %s", slug, note)
-    set_props(ERROR_NOTE, {"children": note or ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN})
+    # Hidden: portal/frame.js reads it from the answer and shows it in its own note.
+    set_props(ERROR_NOTE, {"children": note or ERROR_MESSAGE})
 
 
 @contextmanager

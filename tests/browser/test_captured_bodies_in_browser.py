@@ -22,7 +22,7 @@ from django.conf import settings
 from django.test import Client
 
 import tests.compat_apps
-from dashboards.hosting.loader import ERROR_MESSAGE, ERROR_NOTE_SHOWN
+from dashboards.hosting.loader import ERROR_MESSAGE
 from tests import test_guard
 from tests.browser.conftest import choose
 from tests.compat_apps import slow
@@ -212,7 +212,7 @@ def _replay(name, bodies, plain_url, cast):
             assert ours == {
                 "multi": True,
                 "response": {},
-                "sideUpdate": {"_portal_error": {"children": ERROR_MESSAGE, "style": ERROR_NOTE_SHOWN}},
+                "sideUpdate": {"_portal_error": {"children": ERROR_MESSAGE}},
             }, where
             continue
         assert (response.status_code, ours) == (sent.status, _plain_addresses(sent.answer, slug)), where

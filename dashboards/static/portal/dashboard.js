@@ -37,12 +37,21 @@
     names.forEach(function (name) {
       var value = params[name];
       (Array.isArray(value) ? value : [value]).forEach(function (v) {
-        if (v !== null && v !== undefined) search.append(name, String(v));
+        // A number field holding nothing usable gives NaN: never part of a link.
+        if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return;
+        search.append(name, String(v));
       });
     });
     return "?" + search.toString();
   }
-  window.dashEngine = { toQuery: toQuery };
+  // Whether a message from the frame describes what the view shows. The frame
+  // (portal/frame.js) says "good" once every update for these values has been drawn;
+  // values the view refused, or an update that failed, leave the link, the CSV and the
+  // report form describing the last good view.
+  function isGood(data) {
+    return !data.state || data.state === "good";
+  }
+  window.dashEngine = { toQuery: toQuery, isGood: isGood };
 
   // The report's parameters in the same form as those the app posts, to tell when they changed.
   var reportQuery = reportUrl ? toQuery(JSON.parse(root.dataset.reportParams)) : null;
@@ -63,7 +72,7 @@
 
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.type !== "dashengine:params") return;
-    if (event.data.slug !== slug) return;
+    if (event.data.slug !== slug || !isGood(event.data) || !event.data.params) return;
     query = toQuery(event.data.params);
     viewUrl = pageUrl + query;
     onReport = Boolean(reportUrl) && query === reportQuery && page === reportPage;

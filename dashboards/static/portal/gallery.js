@@ -65,8 +65,17 @@
     (text.match(WORD) || []).forEach(function (word) { unique[word] = true; });
     return { li: li, text: text, words: Object.keys(unique), mine: !!li.closest("#gallery-stars") };
   });
-  var shelves = document.querySelectorAll(".shelf");
+  var shelves = document.querySelectorAll(".shelf:not(#gallery-reports)");
   var timer = null;
+  // Saved reports the search finds too (by their name or their dashboard's); none for an empty search.
+  var reportShelf = document.getElementById("gallery-reports");
+  var reportCount = document.getElementById("reports-count");
+  var reports = Array.prototype.map.call(document.querySelectorAll(".report-hit"), function (li) {
+    var text = li.getAttribute("data-search");
+    var unique = {};
+    (text.match(WORD) || []).forEach(function (word) { unique[word] = true; });
+    return { li: li, text: text, words: Object.keys(unique) };
+  });
 
   function filter() {
     var query = input.value.trim().toLowerCase();
@@ -80,6 +89,16 @@
     Array.prototype.forEach.call(shelves, function (shelf) {
       shelf.hidden = !shelf.querySelector(".card-item:not([hidden])");
     });
+    var found = 0;
+    reports.forEach(function (item) {
+      var match = terms.length > 0 && matches(item, terms);
+      item.li.hidden = !match;
+      if (match) found += 1;
+    });
+    if (reportShelf) {
+      reportShelf.hidden = found === 0;
+      reportCount.textContent = found + " saved report" + (found === 1 ? "" : "s") + " found";
+    }
     var mine = items.some(function (item) { return item.mine; });
     if (empty) {
       empty.hidden = !mine || shown > 0;
