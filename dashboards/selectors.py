@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Permission
@@ -11,10 +11,20 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
-from dashboards.models import AccessRequest, AuditEvent, BackgroundJob, DefaultReport, Favourite, Report
+from dashboards.models import (
+    AccessRequest,
+    AuditEvent,
+    BackgroundJob,
+    DefaultReport,
+    Favourite,
+    Report,
+    ReportNotice,
+    ReportShare,
+)
 from dashboards.models import Dashboard as DashboardRow
 from dashkit.spec import Dashboard
 
@@ -60,10 +70,7 @@ def report_list_for_user(
         reports = reports.filter(dashboard__slug=dashboard_slug)
     if query:
         reports = reports.filter(name__icontains=query)
-    shared = Q(visibility=Report.Visibility.EVERYONE) | Q(
-        visibility=Report.Visibility.GROUPS, owner__groups__in=user.groups.all()
-    )
-    visible = reports.filter(Q(owner=user) | shared).values("pk")
+    visible = reports.filter(Q(owner=user) | _shared_q(user)).values("pk")
     return Report.objects.filter(pk__in=visible).select_related("owner", "dashboard")
 
 
@@ -135,12 +142,113 @@ def report_refusal_for_user(*, user: AbstractBaseUser, pk: int) -> ReportRefusal
     )
 
 
+def _shared_q(user: AbstractBaseUser) -> Q:
+    """Reports shared with `user`: with everyone, or by name with them or a group of theirs.
+    (Whether they may open the dashboard is checked apart, at every read.)"""
+    by_name = Q(shares__user=user) | Q(shares__group__in=user.groups.all())
+    return Q(visibility=Report.Visibility.EVERYONE) | (Q(visibility=Report.Visibility.NAMED) & by_name)
+
+
 def _shared_with(report: Report, user: AbstractBaseUser) -> bool:
     if report.visibility == Report.Visibility.EVERYONE:
         return True
-    if report.visibility == Report.Visibility.GROUPS:
-        return report.owner.groups.filter(pk__in=user.groups.values("pk")).exists()
+    if report.visibility == Report.Visibility.NAMED:
+        return ReportShare.objects.filter(
+            Q(user=user) | Q(group__in=user.groups.all()), report=report
+        ).exists()
     return False
+
+
+def report_shares_of(report: Report) -> tuple[list[AbstractBaseUser], list]:
+    """Whom a report is shared with by name: (people, groups), each by name."""
+    shares = ReportShare.objects.filter(report=report).select_related("user", "group")
+    users = sorted((s.user for s in shares if s.user_id), key=lambda u: display_name(u).lower())
+    groups = sorted((s.group for s in shares if s.group_id), key=lambda g: g.name.lower())
+    return users, groups
+
+
+def share_labels(reports) -> dict[int, str]:
+    """For a list's "Shared with" column: each named report's people and groups, in words."""
+    names: dict[int, list[str]] = {}
+    shares = ReportShare.objects.filter(report__in=[r.pk for r in reports]).select_related("user", "group")
+    for share in shares.order_by("group__name", "user__username"):
+        label = share.group.name if share.group_id else display_name(share.user)
+        names.setdefault(share.report_id, []).append(label)
+    return {pk: ", ".join(labels) for pk, labels in names.items()}
+
+
+@dataclass(frozen=True)
+class ShareChoices:
+    """Who the owner may share a report with: the groups and active people who can open
+    its dashboard (the owner left out)."""
+
+    groups: list
+    people: list[AbstractBaseUser]
+
+
+def share_choices_for_report(*, report: Report) -> ShareChoices:
+    from django.contrib.auth.models import Group
+
+    row = report.dashboard
+    dashboard = registry.get(row.slug)
+    if dashboard is None or not row.available:
+        return ShareChoices(groups=[], people=[])
+    groups = Group.objects.order_by("name")
+    if not row.open_to_all:
+        groups = groups.filter(pk__in=row.grants.filter(group__isnull=False).values("group"))
+    people = [
+        user
+        for user in get_user_model().objects.filter(is_active=True).exclude(pk=report.owner_id)
+        if can_view(user=user, dashboard=dashboard)
+    ]
+    return ShareChoices(groups=list(groups), people=sorted(people, key=lambda u: display_name(u).lower()))
+
+
+def trash_for_user(*, user: AbstractBaseUser, now: datetime | None = None) -> QuerySet[Report]:
+    """The user's reports in the trash that can still be restored, the latest deleted first."""
+    since = (now or timezone.now()) - timedelta(days=Report.TRASH_DAYS)
+    return (
+        Report.with_trash.filter(owner=user, deleted__gte=since)
+        .select_related("dashboard")
+        .order_by("-deleted", "-pk")
+    )
+
+
+SHARED_WITH_YOU_SIZE = 10
+
+
+def shared_with_you_for_user(
+    *, user: AbstractBaseUser, size: int = SHARED_WITH_YOU_SIZE
+) -> list[ReportNotice]:
+    """The latest reports others shared with the user that they may still open, unseen first."""
+    visible = report_list_for_user(user=user).exclude(owner=user).values("pk")
+    return list(
+        ReportNotice.objects.filter(user=user, report__in=visible)
+        .select_related("report", "report__dashboard", "report__owner")
+        .order_by("seen", "-created", "-pk")[:size]
+    )
+
+
+SHARED_NEWS_TTL = 60  # seconds; sharing and opening a shared report drop it at once
+
+
+def shared_news_key(user_pk: int) -> str:
+    return f"reports:shared-news:{user_pk}"
+
+
+def shared_news_count_for_user(*, user: AbstractBaseUser) -> int:
+    """How many reports were shared with the user that they have not opened yet (and may
+    open): a cache read per page, a query when it is not known. A report that became
+    out of reach meanwhile may be counted for up to SHARED_NEWS_TTL seconds; the lists
+    themselves are always checked."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    count = cache.get(shared_news_key(user.pk))
+    if count is None:
+        visible = report_list_for_user(user=user).values("pk")
+        count = ReportNotice.objects.filter(user=user, seen=False, report__in=visible).count()
+        cache.set(shared_news_key(user.pk), count, SHARED_NEWS_TTL)
+    return count
 
 
 def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> Report | None:

@@ -34,6 +34,8 @@ from dashboards.selectors import (
     report_menu_for_user,
     requestable_dashboard_for_user,
     search_text,
+    shared_news_count_for_user,
+    shared_with_you_for_user,
 )
 from dashboards.services import ACCESS_REASON_MAX, access_request_create, audit_record, favourite_set
 from dashengine_site import metrics
@@ -76,6 +78,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
             "query": query,
             "here": request.get_full_path(),
             "reason_max": ACCESS_REASON_MAX,
+            # Reports shared with the user that they have not opened yet (a cache read when none).
+            "shared_news_list": [n for n in shared_with_you_for_user(user=request.user, size=3) if not n.seen]
+            if shared_news_count_for_user(user=request.user)
+            else [],
         },
     )
 

@@ -146,6 +146,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # Decisions on a user's access requests, and the number waiting for staff.
                 "dashboards.context_processors.access_requests",
+                # How many reports were shared with the user since they last looked.
+                "dashboards.context_processors.shared_reports",
             ],
         },
     },
