@@ -411,6 +411,7 @@ class RequestableCard:
     dashboard: Dashboard
     requested: datetime | None  # when the user's pending request was sent
     shown: bool
+    declined: datetime | None = None  # when their last decided request was declined
 
 
 @dataclass(frozen=True)
@@ -463,21 +464,34 @@ def recently_viewed_slugs_for_user(*, user: AbstractBaseUser) -> list[str]:
     return [row["dashboard"] for row in last_views]
 
 
-def requestable_dashboards_for_user(*, user: AbstractBaseUser) -> list[tuple[Dashboard, datetime | None]]:
+def requestable_dashboards_for_user(
+    *, user: AbstractBaseUser
+) -> list[tuple[Dashboard, datetime | None, datetime | None]]:
     """Dashboards listed for everyone that the user cannot open, with the date of their
-    pending request, if any; by category then title."""
+    pending request, if any, and of the decline of their last decided one, if it was
+    declined; by category then title."""
     if not user.is_authenticated or not user.is_active or user.is_superuser:
         return []
-    pending = Q(access_requests__user=user, access_requests__status=AccessRequest.Status.PENDING)
+    mine = Q(access_requests__user=user)
+    pending = mine & Q(access_requests__status=AccessRequest.Status.PENDING)
     rows = DashboardRow.objects.filter(discoverable=True, available=True).annotate(
-        requested=Max("access_requests__created", filter=pending)
+        requested=Max("access_requests__created", filter=pending),
+        denied=Max(
+            "access_requests__decided", filter=mine & Q(access_requests__status=AccessRequest.Status.DENIED)
+        ),
+        approved=Max(
+            "access_requests__decided", filter=mine & Q(access_requests__status=AccessRequest.Status.APPROVED)
+        ),
     )
     found = []
     for row in rows:
         dashboard = registry.get(row.slug)
         if dashboard is not None and not can_view(user=user, dashboard=dashboard):
-            found.append((dashboard, row.requested))
-    return sorted(found, key=lambda pair: (pair[0].category, pair[0].title))
+            declined = (
+                row.denied if row.denied and (row.approved is None or row.denied > row.approved) else None
+            )
+            found.append((dashboard, row.requested, declined))
+    return sorted(found, key=lambda entry: (entry[0].category, entry[0].title))
 
 
 def requestable_dashboard_for_user(*, user: AbstractBaseUser, slug: str) -> DashboardRow | None:
@@ -525,8 +539,9 @@ def gallery_for_user(
             dashboard=dashboard,
             requested=requested,
             shown=search_matches(text=search_text(dashboard), query=query),
+            declined=declined,
         )
-        for dashboard, requested in requestable_dashboards_for_user(user=user)
+        for dashboard, requested, declined in requestable_dashboards_for_user(user=user)
         if (not category or dashboard.category == category) and (not tag or tag in dashboard.tags)
     ]
     return Gallery(
@@ -541,3 +556,79 @@ def job_counts() -> dict[tuple[str, str], int]:
     """How many job records there are, by dashboard and state."""
     rows = BackgroundJob.objects.order_by().values_list("dashboard", "state").annotate(count=Count("id"))
     return {(dashboard, state): count for dashboard, state, count in rows}
+
+
+# ---- The admin's users × dashboards grid -------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessGridRow:
+    user: AbstractBaseUser
+    groups: list[str]
+    # One entry per dashboard of the grid, in its order: the ways this user gets in
+    # ("superuser", "all users", "own grant", or a group's name); empty: no access.
+    cells: list[list[str]]
+
+    @property
+    def count(self) -> int:
+        return sum(1 for ways in self.cells if ways)
+
+
+@dataclass(frozen=True)
+class AccessGrid:
+    dashboards: list[DashboardRow]
+    rows: list[AccessGridRow]
+
+
+def access_grid(*, group=None, user: AbstractBaseUser | None = None) -> AccessGrid:
+    """Who can open what, for every active user (or those of `group`, or one `user`) and
+    every available dashboard, with the reason: the rules of `access.can_view`, in four queries."""
+    from dashboards.models import DashboardGrant
+
+    dashboards = list(DashboardRow.objects.filter(available=True).order_by("title", "slug"))
+    by_group: dict[int, set[int]] = {}
+    by_user: dict[int, set[int]] = {}
+    for dashboard_id, group_id, user_id in DashboardGrant.objects.values_list("dashboard", "group", "user"):
+        if group_id is not None:
+            by_group.setdefault(dashboard_id, set()).add(group_id)
+        else:
+            by_user.setdefault(dashboard_id, set()).add(user_id)
+    users = get_user_model().objects.filter(is_active=True).order_by("username").prefetch_related("groups")
+    if group is not None:
+        users = users.filter(groups=group)
+    if user is not None:
+        users = users.filter(pk=user.pk)
+    rows = []
+    for person in users:
+        groups = sorted(person.groups.all(), key=lambda g: g.name.lower())
+        cells = []
+        for dashboard in dashboards:
+            if person.is_superuser:
+                ways = ["superuser"]
+            else:
+                ways = ["all users"] if dashboard.open_to_all else []
+                if person.pk in by_user.get(dashboard.pk, ()):
+                    ways.append("own grant")
+                ways += [g.name for g in groups if g.pk in by_group.get(dashboard.pk, ())]
+            cells.append(ways)
+        rows.append(AccessGridRow(user=person, groups=[g.name for g in groups], cells=cells))
+    return AccessGrid(dashboards=dashboards, rows=rows)
+
+
+def access_ways_for_user(*, user: AbstractBaseUser) -> list[tuple[DashboardRow, list[str]]]:
+    """The dashboards one user can open, each with how (for the admin's user page)."""
+    grid = access_grid(user=user)
+    if not grid.rows:
+        return []  # inactive: nothing
+    return [(d, ways) for d, ways in zip(grid.dashboards, grid.rows[0].cells, strict=True) if ways]
+
+
+def last_declined_request_for_user(*, user: AbstractBaseUser, slug: str) -> AccessRequest | None:
+    """The user's latest decided request for this dashboard, if it was declined."""
+    latest = (
+        AccessRequest.objects.filter(user=user, dashboard__slug=slug)
+        .exclude(status=AccessRequest.Status.PENDING)
+        .order_by("-decided", "-pk")
+        .first()
+    )
+    return latest if latest is not None and latest.status == AccessRequest.Status.DENIED else None

@@ -30,6 +30,7 @@ from dashboards.selectors import (
     category_list_for_user,
     default_report_for_user,
     gallery_for_user,
+    last_declined_request_for_user,
     pending_access_request_for_user,
     report_menu_for_user,
     requestable_dashboard_for_user,
@@ -269,10 +270,12 @@ def access_refused(
     """The page for a dashboard the user may not open, with a request form and a reason."""
     requestable = requestable_dashboard_for_user(user=request.user, slug=dashboard.slug) is not None
     pending = pending_access_request_for_user(user=request.user, slug=dashboard.slug)
+    declined = None if pending else last_declined_request_for_user(user=request.user, slug=dashboard.slug)
     context = {
         "dashboard": dashboard,
         "requestable": requestable,
         "pending": pending,
+        "declined": declined,
         "reason": reason,
         "error": error,
         "reason_max": ACCESS_REASON_MAX,

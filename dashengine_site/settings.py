@@ -90,7 +90,8 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "dashboards" / "data")))
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin with the portal's site: its models first, internals for superusers only.
+    "dashboards.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
