@@ -58,6 +58,12 @@ class UserAdmin(BaseUserAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        if "groups" in form.base_fields:
+            form.base_fields[
+                "groups"
+            ].help_text = (
+                "The groups this user belongs to: they can open every dashboard granted to any of them."
+            )
         if "user_permissions" in form.base_fields:
             form.base_fields[
                 "user_permissions"
