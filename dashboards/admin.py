@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -13,7 +15,6 @@ from django_plotly_dash import admin as dpd_admin  # noqa: F401  (registers what
 from django_plotly_dash.models import DashApp, StatelessApp
 
 from dashboards import registry
-from dashboards.access import can_view
 from dashboards.mail import mail_configured
 from dashboards.models import (
     AccessRequest,
@@ -25,6 +26,7 @@ from dashboards.models import (
     Delivery,
     ReportSchedule,
 )
+from dashboards.selectors import access_ways_for_user
 from dashboards.services import (
     access_request_approve,
     access_request_deny,
@@ -39,8 +41,23 @@ admin.site.unregister(DashApp)
 admin.site.unregister(StatelessApp)
 
 
+class GrantFormSet(BaseInlineFormSet):
+    """Each grant's Delete box says which grant it removes (Django's has no label at all)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields and form.instance.pk:
+            grant = form.instance
+            who = (
+                f"the group {grant.group.name}" if grant.group_id else f"the user {grant.user.get_username()}"
+            )
+            form.fields["DELETE"].label = f"Remove the grant to {who}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove the grant to {who}"
+
+
 class GroupGrantInline(admin.TabularInline):
     model = DashboardGrant
+    formset = GrantFormSet
     fields = ["group", "created"]
     readonly_fields = ["created"]
     extra = 0
@@ -145,7 +162,20 @@ DECISIONS = {"_approve": "approve", "_deny": "deny"}
 UNTIL_DECIDED = {"decided", "decided_by", "seen"}  # empty while a request waits
 
 
+GRANT_ALONE = "user"
+
+
 class AccessRequestForm(forms.ModelForm):
+    """The note, and for a pending request how to let the requester in: a grant to them
+    alone, or membership of a group that can open the dashboard (what its members get)."""
+
+    give_access_by = forms.ChoiceField(
+        label="If approved, give access by",
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Adding them to a group also gives them every other dashboard that group can open.",
+    )
+
     class Meta:
         model = AccessRequest
         fields = ["note"]
@@ -153,17 +183,59 @@ class AccessRequestForm(forms.ModelForm):
         help_texts = {"note": "Optional: shown to them with your decision."}
         widgets = {"note": forms.Textarea(attrs={"rows": 3, "cols": 60, "maxlength": 500})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "give_access_by" in self.fields:
+            self.fields["give_access_by"].choices = approval_choices(self.instance)
+            self.fields["give_access_by"].initial = GRANT_ALONE
+
+
+def approval_groups(access_request: AccessRequest) -> list[Group]:
+    """Groups that can open the requested dashboard and that the requester is not in."""
+    dashboard = access_request.dashboard
+    groups = Group.objects.exclude(user=access_request.user).order_by("name")
+    if not dashboard.open_to_all:
+        groups = groups.filter(pk__in=dashboard.grants.filter(group__isnull=False).values("group"))
+    return list(groups)
+
+
+def approval_choices(access_request: AccessRequest) -> list[tuple[str, str]]:
+    if access_request.pk is None:
+        return []
+    who, what = access_request.user.get_username(), access_request.dashboard.title
+    choices = [(GRANT_ALONE, f"A grant of {what} to {who} alone")]
+    choices += [
+        (f"group:{g.pk}", f"Adding {who} to the group {g.name}") for g in approval_groups(access_request)
+    ]
+    return choices
+
 
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
-    """A pending request is approved or denied from its own page, with a note to the requester;
-    the list's actions do the same for many at once."""
+    """A pending request is approved (by a grant to the requester or by adding them to a
+    group) or denied from its own page, with a note to the requester and the requester's
+    context beside it; the list's actions approve by grant or deny many at once."""
 
     form = AccessRequestForm
     list_display = ["user", "dashboard", "status", "short_reason", "created", "decided", "decided_by"]
     list_filter = ["status", "dashboard", "created"]
     search_fields = ["user__username", "dashboard__title", "dashboard__slug"]
-    fields = ["user", "dashboard", "reason", "created", "status", "decided", "decided_by", "note", "seen"]
+    fields = [
+        "user",
+        "dashboard",
+        "reason",
+        "created",
+        "requester_groups",
+        "requester_can_open",
+        "requester_earlier_requests",
+        "status",
+        "decided",
+        "decided_by",
+        "note",
+        "give_access_by",
+        "seen",
+    ]
+    CONTEXT = ["requester_groups", "requester_can_open", "requester_earlier_requests"]
     actions = ["approve", "deny"]
 
     def has_add_permission(self, request):
@@ -182,26 +254,74 @@ class AccessRequestAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is not None and obj.status == AccessRequest.Status.PENDING:
             return [name for name in self.fields if name not in UNTIL_DECIDED]
-        return self.fields
+        return [name for name in self.fields if name != "give_access_by"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == AccessRequest.Status.PENDING:
-            return [name for name in self.get_fields(request, obj) if name != "note"]
-        return self.fields  # a decision is final: a record, not a form
+            return [name for name in self.get_fields(request, obj) if name not in ("note", "give_access_by")]
+        return self.get_fields(request, obj)  # a decision is final: a record, not a form
 
     @admin.display(description="reason")
     def short_reason(self, obj):
         return Truncator(obj.reason).chars(60)
+
+    @admin.display(description="their groups")
+    def requester_groups(self, obj):
+        names = sorted(obj.user.groups.values_list("name", flat=True), key=str.lower)
+        return ", ".join(names) if names else "None."
+
+    @admin.display(description="what they can open now")
+    def requester_can_open(self, obj):
+        ways = access_ways_for_user(user=obj.user)
+        if not ways:
+            return "Nothing yet." if obj.user.is_active else "Nothing: the account is inactive."
+        return format_html(
+            '<ul class="requester-context">{}</ul>',
+            format_html_join(
+                "", '<li>{} <span class="help">({})</span></li>', ((d.title, ", ".join(w)) for d, w in ways)
+            ),
+        )
+
+    @admin.display(description="their earlier requests for it")
+    def requester_earlier_requests(self, obj):
+        earlier = (
+            AccessRequest.objects.filter(user=obj.user, dashboard=obj.dashboard)
+            .exclude(pk=obj.pk)
+            .order_by("-created")[:5]
+        )
+        if not earlier:
+            return "None."
+        return format_html(
+            '<ul class="requester-context">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{} on {}{}</li>",
+                (
+                    (
+                        r.get_status_display().capitalize(),
+                        f"{r.created:%-d %b %Y}",
+                        f": “{r.note}”" if r.note else "",
+                    )
+                    for r in earlier
+                ),
+            ),
+        )
 
     def save_model(self, request, obj, form, change):
         # Only a decision changes a request; the note goes with it.
         decision = next((name for key, name in DECISIONS.items() if key in request.POST), None)
         if decision is None:
             return
-        decide = access_request_approve if decision == "approve" else access_request_deny
         note = form.cleaned_data.get("note", "")
         try:
-            decide(access_request=obj, actor=request.user, note=note, request=request)
+            if decision == "approve":
+                group = _chosen_group(form.cleaned_data.get("give_access_by") or GRANT_ALONE, obj)
+                access_request_approve(
+                    access_request=obj, actor=request.user, note=note, group=group, request=request
+                )
+                request._access_request_group = group
+            else:
+                access_request_deny(access_request=obj, actor=request.user, note=note, request=request)
         except ValidationError as error:
             request._access_request_refused = " ".join(error.messages)
         else:
@@ -216,7 +336,10 @@ class AccessRequestAdmin(admin.ModelAdmin):
         if decided is None:
             return super().response_change(request, obj)
         who, what = obj.user.get_username(), obj.dashboard.title
-        if decided == "approve":
+        group = getattr(request, "_access_request_group", None)
+        if decided == "approve" and group is not None:
+            text = f"Approved: {who} is now in the group {group.name} and can open {what}."
+        elif decided == "approve":
             text = f"Approved: {who} can now open {what}."
         else:
             text = f"Denied: {who} does not get access to {what}."
@@ -248,6 +371,17 @@ class AccessRequestAdmin(admin.ModelAdmin):
     def deny(self, request, queryset):
         done = self._decide_many(request, queryset, access_request_deny)
         self.message_user(request, f"Denied {done} request(s).", messages.SUCCESS)
+
+
+def _chosen_group(choice: str, access_request: AccessRequest) -> Group | None:
+    """The group of a "group:<id>" choice (None: a grant alone); the form already checked
+    that it is one of the choices offered."""
+    if not choice.startswith("group:"):
+        return None
+    group = Group.objects.filter(pk=choice.removeprefix("group:")).first()
+    if group is None:
+        raise ValidationError("That group no longer exists. Choose again.")
+    return group
 
 
 class _ValuesFilter(admin.AllValuesFieldListFilter):
@@ -355,7 +489,3 @@ class AuditEventAdmin(_ReadOnlyAdmin):
     list_filter = ["action", ("dashboard", _ValuesFilter), "time", ("username", _UsernameFilter)]
     search_fields = ["username", "dashboard"]
     date_hierarchy = "time"
-
-
-def dashboards_user_can_open(user) -> list[str]:
-    return [d.title for d in registry.all_dashboards() if can_view(user=user, dashboard=d)]

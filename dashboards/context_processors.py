@@ -14,7 +14,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from dashboards.models import AccessRequest
-from dashboards.selectors import can_review_access_requests, pending_access_request_count
+from dashboards.selectors import (
+    can_review_access_requests,
+    pending_access_request_count,
+    shared_news_count_for_user,
+)
 from dashboards.services import access_request_decisions_take
 
 
@@ -47,3 +51,12 @@ def access_requests(request: HttpRequest) -> dict:
     if can_review_access_requests(user):
         return {"pending_access_requests": functools.cache(pending_access_request_count)}
     return {}
+
+
+def shared_reports(request: HttpRequest) -> dict:
+    """`shared_news`: how many reports were shared with the user that they have not opened
+    (the Reports link's count), computed only when a page shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"shared_news": functools.cache(lambda: shared_news_count_for_user(user=user))}

@@ -150,6 +150,8 @@ def recipients(schedule: ReportSchedule) -> list[AbstractBaseUser]:
 
 def refusal(report: Report, user: AbstractBaseUser) -> str:
     """Why `user` may not get `report` now ("" when they may): the same checks as opening it."""
+    if report.deleted is not None:
+        return "the report is in its owner's trash"
     if not user.is_active:
         return "their account is deactivated"
     if not user.email:
@@ -178,8 +180,8 @@ def deliveries_claim(*, now: dt.datetime) -> int:
     while True:
         with transaction.atomic():
             schedule = (
-                ReportSchedule.objects.select_for_update(skip_locked=True)
-                .filter(next_due_at__lte=now, paused=False)
+                ReportSchedule.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_due_at__lte=now, paused=False, report__deleted__isnull=True)
                 .order_by("next_due_at", "pk")
                 .first()
             )
@@ -207,7 +209,7 @@ def deliveries_send(*, now: dt.datetime, schedule: ReportSchedule | None = None)
     while True:
         with transaction.atomic():
             delivery = (
-                Delivery.objects.select_for_update(skip_locked=True)
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                 .filter(**({"schedule": schedule} if schedule is not None else {}))
                 .select_related(
@@ -284,8 +286,8 @@ def alerts_check(*, now: dt.datetime) -> int:
     while True:
         with transaction.atomic():
             alert = (
-                Alert.objects.select_for_update(skip_locked=True)
-                .filter(next_check_at__lte=now, paused=False)
+                Alert.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_check_at__lte=now, paused=False, report__deleted__isnull=True)
                 .select_related("report__dashboard", "owner")
                 .order_by("next_check_at", "pk")
                 .first()

@@ -1,4 +1,4 @@
-"""E-mails about access requests, sent only when the site has an e-mail server (`EMAIL_HOST`).
+"""E-mails about access requests and shared reports, sent only when the site has an e-mail server (`EMAIL_HOST`).
 
 A mail that cannot be sent is logged and dropped: the decision it tells of is
 already made, and the requester still sees it on their next visit.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.mail import send_mail
 
-from dashboards.models import AccessRequest
+from dashboards.models import AccessRequest, Report
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +61,20 @@ def mail_decision(*, access_request: AccessRequest, dashboard_url: str) -> int:
     if access_request.note:
         lines += ["", "Note from the administrator:", access_request.note]
     return _send(subject=subject, body="\n".join(lines), to=[email] if email else [])
+
+
+def mail_report_shared(*, report: Report, shared_by: str, report_url: str, to: Sequence[str]) -> int:
+    """Tells the people a report was just shared with (one message each: no one sees the
+    others' addresses)."""
+    dashboard = report.dashboard.title
+    subject = f"{shared_by} shared “{report.name}” with you"
+    body = "\n".join(
+        [
+            f"{shared_by} shared the report “{report.name}” on {dashboard} with you.",
+            "",
+            f"Open it: {report_url}",
+            "",
+            "You will also find it under “Shared with you” on your Reports page.",
+        ]
+    )
+    return sum(_send(subject=subject, body=body, to=[address]) for address in to)

@@ -100,18 +100,26 @@ class AuditEvent(models.Model):
     """Append-only: rows are added, never changed (pruned by `prune_audit`)."""
 
     class Action(models.TextChoices):
-        VIEW = "view"
-        EXPORT = "export"
-        REPORT_SAVED = "report-saved"
-        REPORT_DELETED = "report-deleted"
-        ACCESS_DENIED = "access-denied"
-        ACCESS_REQUESTED = "access-requested"
-        GRANT_CHANGED = "grant-changed"
+        # The stored values stay as they were (old rows, filters in bookmarks); the labels
+        # say what happened. "access-denied" is a page visit the portal refused, never an
+        # admin's decision: those are "request-approved" and "request-denied".
+        VIEW = "view", "Opened a dashboard"
+        EXPORT = "export", "Downloaded data"
+        REPORT_SAVED = "report-saved", "Saved a report"
+        REPORT_DELETED = "report-deleted", "Put a report in the trash"
+        REPORT_RESTORED = "report-restored", "Restored a report from the trash"
+        REPORT_SHARED = "report-shared", "Changed who a report is shared with"
+        ACCESS_DENIED = "access-denied", "Opened a page without access"
+        ACCESS_REQUESTED = "access-requested", "Asked for access"
+        REQUEST_APPROVED = "request-approved", "Admin approved an access request"
+        REQUEST_DENIED = "request-denied", "Admin denied an access request"
+        GRANT_CHANGED = "grant-changed", "Admin changed who can open a dashboard"
+        GROUP_MEMBER_ADDED = "group-member-added", "Admin added a user to a group"
         # Single sign-on (accounts/oidc.py): a sign-in through the identity provider, the
         # portal groups it added or removed, and a sign-in it refused (with the reason).
-        PROVIDER_SIGN_IN = "provider-sign-in"
-        PROVIDER_GROUPS = "provider-groups"
-        SIGN_IN_REFUSED = "sign-in-refused"
+        PROVIDER_SIGN_IN = "provider-sign-in", "Signed in through the identity provider"
+        PROVIDER_GROUPS = "provider-groups", "Identity provider changed the user's groups"
+        SIGN_IN_REFUSED = "sign-in-refused", "Sign-in refused"
 
     time = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -138,13 +146,23 @@ class AuditEvent(models.Model):
         super().save(*args, **kwargs)
 
 
+class LiveReports(models.Manager):
+    """Reports that are not in the trash: what every page, list and permission check sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted__isnull=True)
+
+
 class Report(models.Model):
     """A named, validated parameter set of one dashboard."""
 
     class Visibility(models.TextChoices):
         PRIVATE = "private", "Only me"
-        GROUPS = "groups", "My groups"
+        NAMED = "named", "People and groups I choose"
         EVERYONE = "everyone", "Everyone who can open the dashboard"
+
+    # How long a deleted report waits in its owner's trash before `prune_trash` removes it.
+    TRASH_DAYS = 30
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="reports")
@@ -156,15 +174,73 @@ class Report(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    # Set when its owner deletes it: in their trash, restorable, until TRASH_DAYS have passed.
+    deleted = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = LiveReports()
+    with_trash = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         ordering = ["dashboard__title", "name"]
+        # Related look-ups and the admin see trashed reports too; pages use `objects`.
+        base_manager_name = "with_trash"
         constraints = [
-            models.UniqueConstraint(fields=["owner", "dashboard", "name"], name="one_report_name_per_owner")
+            models.UniqueConstraint(
+                fields=["owner", "dashboard", "name"],
+                condition=Q(deleted__isnull=True),
+                name="one_report_name_per_owner",
+            )
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportShare(models.Model):
+    """A report shared by name with one person or one group (visibility "named").
+
+    Whether they may open it is decided when they open it: they must also be able to
+    open its dashboard (`access.can_view`), so someone who loses the dashboard loses the report.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group__isnull=False, user__isnull=True)
+                | Q(group__isnull=True, user__isnull=False),
+                name="share_with_group_or_user",
+                violation_error_message="A report is shared with either a group or a person.",
+            ),
+            models.UniqueConstraint(fields=["report", "user"], name="one_share_per_user"),
+            models.UniqueConstraint(fields=["report", "group"], name="one_share_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.group or self.user}"
+
+
+class ReportNotice(models.Model):
+    """ "Shared with you": one person told that a report was shared with them (by name or
+    through a group), shown in the portal until they open it. It tells, never grants."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notices")
+    shared_by = models.CharField(max_length=150, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    seen = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "report"], name="one_notice_per_report")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.report} shared by {self.shared_by}"
 
 
 class DefaultReport(models.Model):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from dashboards import registry
 from dashboards.access import can_view, viewable_slugs
@@ -25,7 +26,9 @@ from dashboards.models import (
     Favourite,
     LastFilters,
     Report,
+    ReportNotice,
     ReportSchedule,
+    ReportShare,
 )
 from dashboards.models import Dashboard as DashboardRow
 from dashkit.spec import Dashboard, ParamError
@@ -72,10 +75,7 @@ def report_list_for_user(
         reports = reports.filter(dashboard__slug=dashboard_slug)
     if query:
         reports = reports.filter(name__icontains=query)
-    shared = Q(visibility=Report.Visibility.EVERYONE) | Q(
-        visibility=Report.Visibility.GROUPS, owner__groups__in=user.groups.all()
-    )
-    visible = reports.filter(Q(owner=user) | shared).values("pk")
+    visible = reports.filter(Q(owner=user) | _shared_q(user)).values("pk")
     return Report.objects.filter(pk__in=visible).select_related("owner", "dashboard")
 
 
@@ -147,12 +147,113 @@ def report_refusal_for_user(*, user: AbstractBaseUser, pk: int) -> ReportRefusal
     )
 
 
+def _shared_q(user: AbstractBaseUser) -> Q:
+    """Reports shared with `user`: with everyone, or by name with them or a group of theirs.
+    (Whether they may open the dashboard is checked apart, at every read.)"""
+    by_name = Q(shares__user=user) | Q(shares__group__in=user.groups.all())
+    return Q(visibility=Report.Visibility.EVERYONE) | (Q(visibility=Report.Visibility.NAMED) & by_name)
+
+
 def _shared_with(report: Report, user: AbstractBaseUser) -> bool:
     if report.visibility == Report.Visibility.EVERYONE:
         return True
-    if report.visibility == Report.Visibility.GROUPS:
-        return report.owner.groups.filter(pk__in=user.groups.values("pk")).exists()
+    if report.visibility == Report.Visibility.NAMED:
+        return ReportShare.objects.filter(
+            Q(user=user) | Q(group__in=user.groups.all()), report=report
+        ).exists()
     return False
+
+
+def report_shares_of(report: Report) -> tuple[list[AbstractBaseUser], list]:
+    """Whom a report is shared with by name: (people, groups), each by name."""
+    shares = ReportShare.objects.filter(report=report).select_related("user", "group")
+    users = sorted((s.user for s in shares if s.user_id), key=lambda u: display_name(u).lower())
+    groups = sorted((s.group for s in shares if s.group_id), key=lambda g: g.name.lower())
+    return users, groups
+
+
+def share_labels(reports) -> dict[int, str]:
+    """For a list's "Shared with" column: each named report's people and groups, in words."""
+    names: dict[int, list[str]] = {}
+    shares = ReportShare.objects.filter(report__in=[r.pk for r in reports]).select_related("user", "group")
+    for share in shares.order_by("group__name", "user__username"):
+        label = share.group.name if share.group_id else display_name(share.user)
+        names.setdefault(share.report_id, []).append(label)
+    return {pk: ", ".join(labels) for pk, labels in names.items()}
+
+
+@dataclass(frozen=True)
+class ShareChoices:
+    """Who the owner may share a report with: the groups and active people who can open
+    its dashboard (the owner left out)."""
+
+    groups: list
+    people: list[AbstractBaseUser]
+
+
+def share_choices_for_report(*, report: Report) -> ShareChoices:
+    from django.contrib.auth.models import Group
+
+    row = report.dashboard
+    dashboard = registry.get(row.slug)
+    if dashboard is None or not row.available:
+        return ShareChoices(groups=[], people=[])
+    groups = Group.objects.order_by("name")
+    if not row.open_to_all:
+        groups = groups.filter(pk__in=row.grants.filter(group__isnull=False).values("group"))
+    people = [
+        user
+        for user in get_user_model().objects.filter(is_active=True).exclude(pk=report.owner_id)
+        if can_view(user=user, dashboard=dashboard)
+    ]
+    return ShareChoices(groups=list(groups), people=sorted(people, key=lambda u: display_name(u).lower()))
+
+
+def trash_for_user(*, user: AbstractBaseUser, now: datetime | None = None) -> QuerySet[Report]:
+    """The user's reports in the trash that can still be restored, the latest deleted first."""
+    since = (now or timezone.now()) - timedelta(days=Report.TRASH_DAYS)
+    return (
+        Report.with_trash.filter(owner=user, deleted__gte=since)
+        .select_related("dashboard")
+        .order_by("-deleted", "-pk")
+    )
+
+
+SHARED_WITH_YOU_SIZE = 10
+
+
+def shared_with_you_for_user(
+    *, user: AbstractBaseUser, size: int = SHARED_WITH_YOU_SIZE
+) -> list[ReportNotice]:
+    """The latest reports others shared with the user that they may still open, unseen first."""
+    visible = report_list_for_user(user=user).exclude(owner=user).values("pk")
+    return list(
+        ReportNotice.objects.filter(user=user, report__in=visible)
+        .select_related("report", "report__dashboard", "report__owner")
+        .order_by("seen", "-created", "-pk")[:size]
+    )
+
+
+SHARED_NEWS_TTL = 60  # seconds; sharing and opening a shared report drop it at once
+
+
+def shared_news_key(user_pk: int) -> str:
+    return f"reports:shared-news:{user_pk}"
+
+
+def shared_news_count_for_user(*, user: AbstractBaseUser) -> int:
+    """How many reports were shared with the user that they have not opened yet (and may
+    open): a cache read per page, a query when it is not known. A report that became
+    out of reach meanwhile may be counted for up to SHARED_NEWS_TTL seconds; the lists
+    themselves are always checked."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    count = cache.get(shared_news_key(user.pk))
+    if count is None:
+        visible = report_list_for_user(user=user).values("pk")
+        count = ReportNotice.objects.filter(user=user, seen=False, report__in=visible).count()
+        cache.set(shared_news_key(user.pk), count, SHARED_NEWS_TTL)
+    return count
 
 
 def default_report_for_user(*, user: AbstractBaseUser, dashboard_slug: str) -> Report | None:
@@ -360,6 +461,7 @@ class RequestableCard:
     dashboard: Dashboard
     requested: datetime | None  # when the user's pending request was sent
     shown: bool
+    declined: datetime | None = None  # when their last decided request was declined
 
 
 @dataclass(frozen=True)
@@ -412,21 +514,34 @@ def recently_viewed_slugs_for_user(*, user: AbstractBaseUser) -> list[str]:
     return [row["dashboard"] for row in last_views]
 
 
-def requestable_dashboards_for_user(*, user: AbstractBaseUser) -> list[tuple[Dashboard, datetime | None]]:
+def requestable_dashboards_for_user(
+    *, user: AbstractBaseUser
+) -> list[tuple[Dashboard, datetime | None, datetime | None]]:
     """Dashboards listed for everyone that the user cannot open, with the date of their
-    pending request, if any; by category then title."""
+    pending request, if any, and of the decline of their last decided one, if it was
+    declined; by category then title."""
     if not user.is_authenticated or not user.is_active or user.is_superuser:
         return []
-    pending = Q(access_requests__user=user, access_requests__status=AccessRequest.Status.PENDING)
+    mine = Q(access_requests__user=user)
+    pending = mine & Q(access_requests__status=AccessRequest.Status.PENDING)
     rows = DashboardRow.objects.filter(discoverable=True, available=True).annotate(
-        requested=Max("access_requests__created", filter=pending)
+        requested=Max("access_requests__created", filter=pending),
+        denied=Max(
+            "access_requests__decided", filter=mine & Q(access_requests__status=AccessRequest.Status.DENIED)
+        ),
+        approved=Max(
+            "access_requests__decided", filter=mine & Q(access_requests__status=AccessRequest.Status.APPROVED)
+        ),
     )
     found = []
     for row in rows:
         dashboard = registry.get(row.slug)
         if dashboard is not None and not can_view(user=user, dashboard=dashboard):
-            found.append((dashboard, row.requested))
-    return sorted(found, key=lambda pair: (pair[0].category, pair[0].title))
+            declined = (
+                row.denied if row.denied and (row.approved is None or row.denied > row.approved) else None
+            )
+            found.append((dashboard, row.requested, declined))
+    return sorted(found, key=lambda entry: (entry[0].category, entry[0].title))
 
 
 def requestable_dashboard_for_user(*, user: AbstractBaseUser, slug: str) -> DashboardRow | None:
@@ -474,8 +589,9 @@ def gallery_for_user(
             dashboard=dashboard,
             requested=requested,
             shown=search_matches(text=search_text(dashboard), query=query),
+            declined=declined,
         )
-        for dashboard, requested in requestable_dashboards_for_user(user=user)
+        for dashboard, requested, declined in requestable_dashboards_for_user(user=user)
         if (not category or dashboard.category == category) and (not tag or tag in dashboard.tags)
     ]
     return Gallery(
@@ -524,3 +640,79 @@ def deliveries_of(*, schedule: ReportSchedule, limit: int = 10) -> list[Delivery
     return list(
         schedule.deliveries.select_related("recipient").order_by("-due_at", "recipient__username")[:limit]
     )
+
+
+# ---- The admin's users × dashboards grid -------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessGridRow:
+    user: AbstractBaseUser
+    groups: list[str]
+    # One entry per dashboard of the grid, in its order: the ways this user gets in
+    # ("superuser", "all users", "own grant", or a group's name); empty: no access.
+    cells: list[list[str]]
+
+    @property
+    def count(self) -> int:
+        return sum(1 for ways in self.cells if ways)
+
+
+@dataclass(frozen=True)
+class AccessGrid:
+    dashboards: list[DashboardRow]
+    rows: list[AccessGridRow]
+
+
+def access_grid(*, group=None, user: AbstractBaseUser | None = None) -> AccessGrid:
+    """Who can open what, for every active user (or those of `group`, or one `user`) and
+    every available dashboard, with the reason: the rules of `access.can_view`, in four queries."""
+    from dashboards.models import DashboardGrant
+
+    dashboards = list(DashboardRow.objects.filter(available=True).order_by("title", "slug"))
+    by_group: dict[int, set[int]] = {}
+    by_user: dict[int, set[int]] = {}
+    for dashboard_id, group_id, user_id in DashboardGrant.objects.values_list("dashboard", "group", "user"):
+        if group_id is not None:
+            by_group.setdefault(dashboard_id, set()).add(group_id)
+        else:
+            by_user.setdefault(dashboard_id, set()).add(user_id)
+    users = get_user_model().objects.filter(is_active=True).order_by("username").prefetch_related("groups")
+    if group is not None:
+        users = users.filter(groups=group)
+    if user is not None:
+        users = users.filter(pk=user.pk)
+    rows = []
+    for person in users:
+        groups = sorted(person.groups.all(), key=lambda g: g.name.lower())
+        cells = []
+        for dashboard in dashboards:
+            if person.is_superuser:
+                ways = ["superuser"]
+            else:
+                ways = ["all users"] if dashboard.open_to_all else []
+                if person.pk in by_user.get(dashboard.pk, ()):
+                    ways.append("own grant")
+                ways += [g.name for g in groups if g.pk in by_group.get(dashboard.pk, ())]
+            cells.append(ways)
+        rows.append(AccessGridRow(user=person, groups=[g.name for g in groups], cells=cells))
+    return AccessGrid(dashboards=dashboards, rows=rows)
+
+
+def access_ways_for_user(*, user: AbstractBaseUser) -> list[tuple[DashboardRow, list[str]]]:
+    """The dashboards one user can open, each with how (for the admin's user page)."""
+    grid = access_grid(user=user)
+    if not grid.rows:
+        return []  # inactive: nothing
+    return [(d, ways) for d, ways in zip(grid.dashboards, grid.rows[0].cells, strict=True) if ways]
+
+
+def last_declined_request_for_user(*, user: AbstractBaseUser, slug: str) -> AccessRequest | None:
+    """The user's latest decided request for this dashboard, if it was declined."""
+    latest = (
+        AccessRequest.objects.filter(user=user, dashboard__slug=slug)
+        .exclude(status=AccessRequest.Status.PENDING)
+        .order_by("-decided", "-pk")
+        .first()
+    )
+    return latest if latest is not None and latest.status == AccessRequest.Status.DENIED else None

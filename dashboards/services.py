@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -18,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards import registry
+from dashboards.access import can_view
 from dashboards.inputs import validate_plain_text
-from dashboards.mail import mail_configured, mail_decision, mail_new_request
+from dashboards.mail import mail_configured, mail_decision, mail_new_request, mail_report_shared
 from dashboards.models import (
     AccessRequest,
     Alert,
@@ -31,9 +33,11 @@ from dashboards.models import (
     Favourite,
     LastFilters,
     Report,
+    ReportNotice,
     ReportSchedule,
+    ReportShare,
 )
-from dashboards.selectors import PENDING_COUNT_KEY, access_request_reviewers
+from dashboards.selectors import PENDING_COUNT_KEY, access_request_reviewers, display_name, shared_news_key
 from dashkit import spec
 
 _synced = False
@@ -299,9 +303,19 @@ def access_request_approve(
     access_request: AccessRequest,
     actor: AbstractBaseUser,
     note: str = "",
+    group: Group | None = None,
     request: HttpRequest | None = None,
-) -> DashboardGrant:
-    """Grant the dashboard to the requester. ValidationError if the request was already decided."""
+) -> DashboardGrant | None:
+    """Let the requester open the dashboard: by a grant to them alone, or (with `group`) by
+    adding them to a group that can open it, which gives them what the rest of that group
+    has. ValidationError if the request was already decided, or the group cannot open it."""
+    dashboard = access_request.dashboard
+    if group is not None and not group_can_open(group=group, dashboard=dashboard):
+        raise ValidationError(
+            f"The group {group.name} can’t open {dashboard.title}: adding "
+            f"{access_request.user.get_username()} to it would not give access. Choose another "
+            "group, or grant the dashboard to them alone."
+        )
     _decide(
         access_request=access_request,
         status=AccessRequest.Status.APPROVED,
@@ -309,7 +323,35 @@ def access_request_approve(
         note=note,
         request=request,
     )
-    return grant_add(dashboard=access_request.dashboard, user=access_request.user, actor=actor)
+    how = f"group:{group.name}" if group is not None else f"user:{access_request.user.get_username()}"
+    audit_record(
+        action=AuditEvent.Action.REQUEST_APPROVED,
+        user=actor,
+        dashboard=dashboard.slug,
+        params={"request": access_request.pk, "requester": access_request.user.get_username(), "by": how},
+        request=request,
+    )
+    if group is None:
+        return grant_add(dashboard=dashboard, user=access_request.user, actor=actor)
+    group_member_add(group=group, user=access_request.user, actor=actor, request=request)
+    return None
+
+
+@transaction.atomic
+def group_member_add(
+    *, group: Group, user: AbstractBaseUser, actor: AbstractBaseUser, request: HttpRequest | None = None
+) -> bool:
+    """Add `user` to `group` (audited); False if they were in it already."""
+    if group.user_set.filter(pk=user.pk).exists():
+        return False
+    group.user_set.add(user)
+    audit_record(
+        action=AuditEvent.Action.GROUP_MEMBER_ADDED,
+        user=actor,
+        params={"group": group.name, "member": user.get_username()},
+        request=request,
+    )
+    return True
 
 
 @transaction.atomic
@@ -326,6 +368,13 @@ def access_request_deny(
         status=AccessRequest.Status.DENIED,
         actor=actor,
         note=note,
+        request=request,
+    )
+    audit_record(
+        action=AuditEvent.Action.REQUEST_DENIED,
+        user=actor,
+        dashboard=access_request.dashboard.slug,
+        params={"request": access_request.pk, "requester": access_request.user.get_username()},
         request=request,
     )
     return access_request
@@ -354,6 +403,15 @@ def access_request_decisions_take(*, user: AbstractBaseUser) -> list[AccessReque
     return told
 
 
+class ReportNameTaken(Exception):
+    """The owner already has a report of that name on that dashboard: the page asks
+    whether to replace it or save under another name (`report_save(replace=True)`)."""
+
+    def __init__(self, existing: Report):
+        super().__init__(f"You already have a report called “{existing.name}”.")
+        self.existing = existing
+
+
 @transaction.atomic
 def report_save(
     *,
@@ -363,10 +421,13 @@ def report_save(
     params: dict[str, Any],
     visibility: str,
     page: str = "",
+    replace: bool = False,
     request: HttpRequest | None = None,
 ) -> Report:
-    """Save (or overwrite the owner's report of the same name) with validated parameters,
-    at `page` of a Dash Pages app ("" for its first page).
+    """Save the owner's report with validated parameters, at `page` of a Dash Pages app
+    ("" for its first page). A name the owner already uses on this dashboard raises
+    ReportNameTaken unless `replace` (then that report takes the new parameters and
+    keeps whom it is shared with, if it stays shared by name).
 
     Raises ParamError for a bad parameter and ValidationError for a bad name or visibility.
     """
@@ -378,23 +439,148 @@ def report_save(
     except ValidationError as error:
         raise ValidationError({"name": error.messages}) from None
     row = Dashboard.objects.get(slug=dashboard.slug)
-    report = Report.objects.filter(owner=owner, dashboard=row, name=name).first() or Report(
-        owner=owner, dashboard=row
-    )
+    existing = Report.objects.select_for_update().filter(owner=owner, dashboard=row, name=name).first()
+    if existing is not None and not replace:
+        raise ReportNameTaken(existing)
+    report = existing or Report(owner=owner, dashboard=row)
     report.name = name
     report.params = cleaned
     report.page = page
     report.visibility = visibility
     report.full_clean()
     report.save()
+    if visibility != Report.Visibility.NAMED:
+        ReportShare.objects.filter(report=report).delete()
     audit_record(
         action=AuditEvent.Action.REPORT_SAVED,
         user=owner,
         dashboard=dashboard.slug,
-        params={"report": report.pk, "name": report.name, **cleaned, **({"page": page} if page else {})},
+        params={
+            "report": report.pk,
+            "name": report.name,
+            **cleaned,
+            **({"page": page} if page else {}),
+            **({"replaced": True} if existing else {}),
+        },
         request=request,
     )
     return report
+
+
+def report_free_name(*, owner: AbstractBaseUser, dashboard: Dashboard, name: str) -> str:
+    """`name`, or `name (2)`, `name (3)`…: the first the owner does not use on this dashboard."""
+    taken = set(Report.objects.filter(owner=owner, dashboard=dashboard).values_list("name", flat=True))
+    if name not in taken:
+        return name
+    for number in range(2, 1000):
+        suffix = f" ({number})"
+        candidate = name[: Report._meta.get_field("name").max_length - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    return name  # a thousand copies: let the page ask again
+
+
+def group_can_open(*, group: Group, dashboard: Dashboard) -> bool:
+    """Whether being in `group` lets a person open `dashboard` (its grant, or open to all)."""
+    if not dashboard.available:
+        return False
+    return dashboard.open_to_all or DashboardGrant.objects.filter(dashboard=dashboard, group=group).exists()
+
+
+@transaction.atomic
+def report_share(
+    *,
+    report: Report,
+    visibility: str,
+    users: Sequence[AbstractBaseUser] = (),
+    groups: Sequence[Group] = (),
+    request: HttpRequest | None = None,
+) -> list[AbstractBaseUser]:
+    """Set whom the owner's report is shared with: no one, everyone who can open its
+    dashboard, or the people and groups named (only those who can open the dashboard).
+
+    Each person newly reached by name or through a newly named group is told: a notice in
+    the portal and, when the site sends e-mail, a message. Returns the people told.
+    Raises ValidationError, naming who cannot be chosen, and changes nothing then.
+    """
+    if visibility not in Report.Visibility.values:
+        raise ValidationError(f"“{visibility[:40]}” is not a choice of who can see a report.")
+    dashboard = registry.get(report.dashboard.slug)
+    if dashboard is None:
+        raise ValidationError("This report's dashboard is not available.")
+    named = visibility == Report.Visibility.NAMED
+    users, groups = (list(users), list(groups)) if named else ([], [])
+    title = report.dashboard.title
+    refused = [
+        f"{display_name(user)} can’t open {title}"
+        for user in users
+        if user.pk != report.owner_id and not can_view(user=user, dashboard=dashboard)
+    ]
+    refused += [
+        f"the group {group.name} can’t open {title}"
+        for group in groups
+        if not group_can_open(group=group, dashboard=report.dashboard)
+    ]
+    if refused:
+        raise ValidationError(
+            f"Not shared: {'; '.join(refused)}. Choose only people and groups who can open it."
+        )
+    if named and not users and not groups:
+        raise ValidationError("Choose at least one person or group to share the report with.")
+
+    before_users = set(
+        ReportShare.objects.filter(report=report, user__isnull=False).values_list("user", flat=True)
+    )
+    before_groups = set(
+        ReportShare.objects.filter(report=report, group__isnull=False).values_list("group", flat=True)
+    )
+    ReportShare.objects.filter(report=report).delete()
+    ReportShare.objects.bulk_create(
+        [ReportShare(report=report, user=user) for user in users if user.pk != report.owner_id]
+        + [ReportShare(report=report, group=group) for group in groups]
+    )
+    report.visibility = visibility
+    report.save(update_fields=["visibility", "updated"])
+
+    # Who hears of it: people newly named, and members of groups newly named.
+    reached = {user.pk: user for user in users if user.pk not in before_users}
+    new_groups = [group for group in groups if group.pk not in before_groups]
+    if new_groups:
+        for member in get_user_model().objects.filter(groups__in=new_groups, is_active=True).distinct():
+            reached.setdefault(member.pk, member)
+    told = [
+        user
+        for user in reached.values()
+        if user.pk != report.owner_id and user.is_active and can_view(user=user, dashboard=dashboard)
+    ]
+    shared_by = display_name(report.owner)
+    for user in told:
+        ReportNotice.objects.update_or_create(
+            user=user, report=report, defaults={"seen": False, "shared_by": shared_by[:150]}
+        )
+    audit_record(
+        action=AuditEvent.Action.REPORT_SHARED,
+        user=report.owner,
+        dashboard=report.dashboard.slug,
+        params={
+            "report": report.pk,
+            "name": report.name,
+            "visibility": visibility,
+            "with": [f"user:{u.get_username()}" for u in users] + [f"group:{g.name}" for g in groups],
+        },
+        request=request,
+    )
+    if told:
+        url = reverse("report", args=[report.pk])
+        link = request.build_absolute_uri(url) if request is not None else url
+        addresses = [user.email for user in told if user.email]
+
+        def tell() -> None:
+            cache.delete_many([shared_news_key(user.pk) for user in told])
+            mail_report_shared(report=report, shared_by=shared_by, report_url=link, to=addresses)
+
+        transaction.on_commit(tell)
+    return told
 
 
 @transaction.atomic
@@ -407,14 +593,51 @@ def report_rename(*, report: Report, name: str) -> Report:
 
 @transaction.atomic
 def report_delete(*, report: Report, request: HttpRequest | None = None) -> None:
+    """Put the report in its owner's trash: gone from every list and link at once, for
+    everyone it was shared with; restorable by its owner for Report.TRASH_DAYS days."""
     audit_record(
         action=AuditEvent.Action.REPORT_DELETED,
         user=report.owner,
         dashboard=report.dashboard.slug,
-        params={"report": report.pk, "name": report.name, **report.params},
+        params={"report": report.pk, "name": report.name, **(report.params or {})},
         request=request,
     )
-    report.delete()
+    report.deleted = timezone.now()
+    report.save(update_fields=["deleted"])
+
+
+@transaction.atomic
+def report_restore(*, report: Report, request: HttpRequest | None = None) -> Report:
+    """Take the report out of the trash, as it was (shares included). If its name was
+    used again meanwhile, it comes back under the first free variant of it."""
+    report = Report.with_trash.select_for_update().get(pk=report.pk)
+    if report.deleted is None:
+        return report
+    report.name = report_free_name(owner=report.owner, dashboard=report.dashboard, name=report.name)
+    report.deleted = None
+    report.full_clean()
+    report.save(update_fields=["name", "deleted"])
+    audit_record(
+        action=AuditEvent.Action.REPORT_RESTORED,
+        user=report.owner,
+        dashboard=report.dashboard.slug,
+        params={"report": report.pk, "name": report.name},
+        request=request,
+    )
+    return report
+
+
+def report_trash_prune(*, now: datetime | None = None) -> int:
+    """Delete for good the reports in the trash for longer than Report.TRASH_DAYS days."""
+    cutoff = (now or timezone.now()) - timedelta(days=Report.TRASH_DAYS)
+    _, by_model = Report.with_trash.filter(deleted__lt=cutoff).delete()
+    return by_model.get("dashboards.Report", 0)
+
+
+def report_notices_seen(*, user: AbstractBaseUser, report: Report) -> None:
+    """The user opened a report shared with them: it is no longer news."""
+    if ReportNotice.objects.filter(user=user, report=report, seen=False).update(seen=True):
+        cache.delete(shared_news_key(user.pk))
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     # routes above, which take precedence over a page of the same name.
     path("dashboards/<slug:slug>/<path:page>", views.dashboard_page, name="dashboard_page"),
     path("reports/", report_views.report_list, name="report_list"),
+    path("reports/trash/", report_views.report_trash, name="report_trash"),
     path("reports/<int:pk>/", report_views.report_open, name="report"),
     path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),
     path("reports/<int:pk>/rename/", report_views.report_rename_view, name="report_rename"),
@@ -28,4 +29,6 @@ urlpatterns = [
     path("reports/<int:pk>/alerts/", schedule_views.alert_create, name="alert_create"),
     path("alerts/<int:pk>/<slug:action>/", schedule_views.alert_action, name="alert_action"),
     path("unsubscribe/<str:token>/", schedule_views.unsubscribe, name="unsubscribe"),
+    path("reports/<int:pk>/restore/", report_views.report_restore_view, name="report_restore"),
+    path("reports/<int:pk>/share/", report_views.report_share_view, name="report_share"),
 ]

@@ -31,11 +31,14 @@ from dashboards.selectors import (
     default_report_for_user,
     gallery_for_user,
     gallery_reports_for_user,
+    last_declined_request_for_user,
     last_filters_for_user,
     pending_access_request_for_user,
     report_menu_for_user,
     requestable_dashboard_for_user,
     search_text,
+    shared_news_count_for_user,
+    shared_with_you_for_user,
 )
 from dashboards.services import (
     ACCESS_REASON_MAX,
@@ -88,6 +91,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
             # Saved reports the search finds too (by name or dashboard), under the dashboards.
             "reports": reports,
             "reports_shown": sum(hit.shown for hit in reports),
+            # Reports shared with the user that they have not opened yet (a cache read when none).
+            "shared_news_list": [n for n in shared_with_you_for_user(user=request.user, size=3) if not n.seen]
+            if shared_news_count_for_user(user=request.user)
+            else [],
         },
     )
 
@@ -329,10 +336,12 @@ def access_refused(
     """The page for a dashboard the user may not open, with a request form and a reason."""
     requestable = requestable_dashboard_for_user(user=request.user, slug=dashboard.slug) is not None
     pending = pending_access_request_for_user(user=request.user, slug=dashboard.slug)
+    declined = None if pending else last_declined_request_for_user(user=request.user, slug=dashboard.slug)
     context = {
         "dashboard": dashboard,
         "requestable": requestable,
         "pending": pending,
+        "declined": declined,
         "reason": reason,
         "error": error,
         "reason_max": ACCESS_REASON_MAX,

@@ -90,7 +90,8 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "dashboards" / "data")))
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin with the portal's site: its models first, internals for superusers only.
+    "dashboards.admin_site.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -146,6 +147,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # Decisions on a user's access requests, and the number waiting for staff.
                 "dashboards.context_processors.access_requests",
+                # How many reports were shared with the user since they last looked.
+                "dashboards.context_processors.shared_reports",
             ],
         },
     },

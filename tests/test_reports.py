@@ -5,9 +5,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from dashboards.models import AuditEvent, DefaultReport, Report
+from tests.conftest import make_user
 from tests.dash_requests import layout_values
 from tests.test_callbacks import post_callback, stock_callback
 
@@ -109,8 +111,21 @@ def test_saving_a_report_stores_validated_parameters(sales_client, sales):
     assert report.params == {"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31"}
     event = AuditEvent.objects.get(action="report-saved")
     assert event.params["tickers"] == ["IBM", "MSFT"]
-    # Saving under the same name updates it.
-    save(sales_client, params={"tickers": ["SBUX"]})
+    # Saving under the same name asks first (409: nothing saved), then replaces when told to.
+    asked = save(sales_client, params={"tickers": ["SBUX"]})
+    assert asked.status_code == 409
+    assert "You already have a report called “Tech pair”" in asked.content.decode()
+    assert Report.objects.get(owner=sales).params["tickers"] == ["IBM", "MSFT"]
+    response = sales_client.post(
+        "/dashboards/stocktoday/reports/",
+        {
+            "name": "Tech pair",
+            "visibility": "private",
+            "params": json.dumps({"tickers": ["SBUX"]}),
+            "replace": "1",
+        },
+    )
+    assert response["Location"] == f"/reports/{report.pk}/"
     assert Report.objects.get(owner=sales).params["tickers"] == ["SBUX"]
 
 
@@ -151,7 +166,12 @@ def test_a_report_opens_in_its_state(sales_client, sales):
 def test_who_may_open_a_report(cast):
     owner = login(cast, "sales")
     save(owner, name="private", visibility="private")
-    save(owner, name="groups", visibility="groups")
+    save(owner, name="groups", visibility="named")
+    share = owner.post(
+        f"/reports/{Report.objects.get(name='groups').pk}/share/",
+        {"visibility": "named", "group": Group.objects.get(name="Sales").pk},
+    )
+    assert share.status_code == 302
     save(owner, name="everyone", visibility="everyone")
     ids = {r.name: r.pk for r in Report.objects.all()}
     alice = login(cast, "alice")  # may open Stock Today, shares no group with sales
@@ -160,7 +180,6 @@ def test_who_may_open_a_report(cast):
     assert alice.get(f"/reports/{ids['groups']}/").status_code == 403
     assert alice.get(f"/reports/{ids['everyone']}/").status_code == 200
     colleague = Client()
-    from tests.conftest import make_user
 
     colleague.force_login(make_user("colleague", groups=("Sales",)))
     assert colleague.get(f"/reports/{ids['groups']}/").status_code == 200
@@ -171,7 +190,6 @@ def test_who_may_open_a_report(cast):
 
 
 def test_a_report_on_a_dashboard_the_owner_lost_access_to_is_refused(cast, stocktoday):
-    from django.contrib.auth.models import Group
 
     from dashboards.services import grant_remove
 

@@ -36,7 +36,7 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
     page.get_by_role("button", name="Reset filters").click()
     frame.locator("#summary-AAPL").wait_for()
     page.locator("#reports-menu summary").click()
-    page.get_by_role("link", name="Tech pair").click()
+    page.get_by_role("link", name="Tech pair", exact=True).click()  # not "Share Tech pair"
     page.wait_for_url("**/reports/*/")
     frame.locator("#summary-MSFT").wait_for()
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
