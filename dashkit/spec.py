@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,9 @@ class Portal:
     cache_answers: bool = False
     # The plotly.js trace types of every figure the app draws, as in `Dashboard`.
     traces: tuple[str, ...] = ()
+    # How the data's columns read in the exports, and the view's charts for its PDF/PNG, as in `Dashboard`.
+    columns: Any = ()
+    figures: Callable[[dict[str, Any]], Sequence[Any]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,6 +205,13 @@ class Dashboard:
     # than the full one. Empty: any trace type (the full plotly.js). A trace type
     # left out is not drawn in the portal, so declare all or none.
     traces: tuple[str, ...] = ()
+    # How the data's columns read (`dashkit.formats.Column`): their labels and formats in the
+    # business CSV and the Excel file; a sequence, or a function of the parameters. Columns
+    # left out keep their names; the raw CSV keeps the data function's frame as it is.
+    columns: Any = ()
+    # params -> the view's charts (figures or their dicts), in reading order: the portal's
+    # PDF and PNG of the view print them under its filters and period. None: no such export.
+    figures: Callable[[dict[str, Any]], Sequence[Any]] | None = None
 
     @property
     def has_params(self) -> bool:
@@ -210,6 +220,10 @@ class Dashboard:
     @property
     def has_data(self) -> bool:
         return self.data is not None
+
+    @property
+    def has_figures(self) -> bool:
+        return self.figures is not None
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -216,6 +216,8 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         live=portal.live,
         staff_note=portal.staff_note,
         traces=portal.traces,
+        columns=portal.columns,
+        figures=portal.figures,
     )
 
 
