@@ -45,7 +45,7 @@ def _key_values(dashboard: spec.Dashboard, params: Mapping[str, Any]) -> tuple[l
         value = params.get(param.name)
         if isinstance(param, spec.Date) and isinstance(value, dt.date):
             dates.append(value)
-        elif isinstance(param, (spec.Choice, spec.MultiChoice)):
+        elif isinstance(param, (spec.Choice, spec.MultiChoice)) and param.describes_data:
             values = value if isinstance(value, (list, tuple)) else [value]
             words += [str(v) for v in values if str(v).strip().lower() not in UNTELLING]
     return words, dates

@@ -52,6 +52,9 @@ class Param:
     default: Any
     # The component property that holds the value (`value`, `date`, ...).
     prop: str = "value"
+    # False for a choice of how the data is shown (a chart's scale), not of which data:
+    # a download's file name leaves it out.
+    describes_data: bool = True
 
     def clean(self, value: Any) -> Any:
         raise NotImplementedError

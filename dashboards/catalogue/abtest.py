@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
 
+from dashkit import formats
 from dashkit.look import control, dark_figure, ink
 from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Number, ParamError
@@ -70,8 +71,12 @@ EXPERIMENTS = {
     ),
 }
 COLORS = {"A": "#4cc9f0", "B": "#f72585"}
+# How the numbers read, on the chart, in the results and in the exports.
+RATE = formats.percent(2)
+RATE_AXIS = formats.percent(1)
+COUNT = formats.number(0)
 # "normal": the filled bands would otherwise reverse the legend.
-RATE_LAYOUT = {"legend": {"traceorder": "normal"}, "yaxis_tickformat": ".1%"}
+RATE_LAYOUT = {"legend": {"traceorder": "normal"}, "yaxis_tickformat": RATE_AXIS.d3()}
 BANDS = {"A": "rgba(76, 201, 240, 0.15)", "B": "rgba(247, 37, 133, 0.15)"}
 
 
@@ -230,8 +235,18 @@ def calculator_params(values: dict[str, Any]) -> dict[str, Any]:
     return {name: dashboard.param(name).clean(values[name]) for name in CALCULATOR}
 
 
-def _pct(value: float, digits: int = 2) -> str:
-    return f"{value * 100:.{digits}f}%"
+def columns(params: dict[str, Any]) -> list[formats.Column]:
+    """The export's columns, named for the metric."""
+    metric = METRICS[params["metric"]]
+    return [
+        formats.Column("date", "Date", formats.date()),
+        formats.Column("variant", "Variant", formats.text()),
+        formats.Column("visitors", "Visitors", COUNT),
+        formats.Column("conversions", metric, COUNT),
+        formats.Column("cumulative_visitors", "Visitors so far", COUNT),
+        formats.Column("cumulative_conversions", f"{metric} so far", COUNT),
+        formats.Column("cumulative_rate", f"{RATE_NAMES[params['metric']].capitalize()} rate so far", RATE),
+    ]
 
 
 def _points(value: float, digits: int = 2) -> str:
@@ -301,10 +316,10 @@ def results_table(comparison: Comparison) -> html.Table:
                 html.Td(
                     html.B(v.variant, style={"color": ink(f"series-{v.variant.lower()}", COLORS[v.variant])})
                 ),
-                html.Td(f"{v.visitors:,}"),
-                html.Td(f"{v.conversions:,}"),
-                html.Td(_pct(v.rate)),
-                html.Td(f"{_pct(v.ci[0])} – {_pct(v.ci[1])}"),
+                html.Td(COUNT.text(v.visitors)),
+                html.Td(COUNT.text(v.conversions)),
+                html.Td(RATE.text(v.rate)),
+                html.Td(f"{RATE.text(v.ci[0])} – {RATE.text(v.ci[1])}"),
             ]
         )
         for v in (c.a, c.b)
@@ -359,7 +374,7 @@ def cumulative_figure(frame: pd.DataFrame, metric: str) -> go.Figure:
                 name=variant,
                 mode="lines",
                 line={"color": COLORS[variant], "width": 2},
-                hovertemplate="%{y:.2%}",
+                hovertemplate=RATE.hover(),
             )
         )
     return fig
@@ -571,6 +586,8 @@ dashboard = Dashboard(
     traces=("scatter",),
     params=PARAMS,
     data=data,
+    columns=columns,
+    figures=lambda params: [cumulative_figure(data(params), params["metric"])],
     layout=layout,
     register_callbacks=register_callbacks,
 )

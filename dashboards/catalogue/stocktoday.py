@@ -328,7 +328,7 @@ dashboard = Dashboard(
         MultiChoice(name="tickers", label="Tickers", choices=TICKERS, default=["AAPL"]),
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
-        Choice(name="show", label="Show", choices=tuple(SHOW), default="change"),
+        Choice(name="show", label="Show", choices=tuple(SHOW), default="change", describes_data=False),
     ),
     data=data,
     columns=COLUMNS,
