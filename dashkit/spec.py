@@ -55,9 +55,23 @@ class Param:
     # False for a choice of how the data is shown (a chart's scale), not of which data:
     # a download's file name leaves it out.
     describes_data: bool = True
+    # (value, what people call it) for values that are codes: ("GSPC", "S&P 500").
+    labels: tuple[tuple[str, str], ...] = ()
 
     def clean(self, value: Any) -> Any:
         raise NotImplementedError
+
+    def text(self, value: Any) -> str:
+        """A checked value in words, for a printed view's filters."""
+        names = dict(self.labels)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return ", ".join(
+            names.get(
+                str(v),
+                v.isoformat() if isinstance(v, dt.date) else f"{v:g}" if isinstance(v, float) else str(v),
+            )
+            for v in values
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

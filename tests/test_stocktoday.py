@@ -78,7 +78,7 @@ def test_daily_moves_are_a_dozen_bars_per_ticker_not_thousands_of_points():
     assert moves.layout.title.text == "Daily moves: share of trading days"
     assert [t.type for t in moves.data] == ["bar", "bar"]
     aapl = moves.data[0]
-    assert list(aapl.x) == [
+    assert [words for words, _ in aapl.customdata] == [
         "−5% or less",
         "−5% to −4%",
         "−4% to −3%",
@@ -92,11 +92,38 @@ def test_daily_moves_are_a_dozen_bars_per_ticker_not_thousands_of_points():
         "+4% to +5%",
         "+5% or more",
     ]
+    assert list(aapl.x) == [
+        -0.055,
+        -0.045,
+        -0.035,
+        -0.025,
+        -0.015,
+        -0.005,
+        0.005,
+        0.015,
+        0.025,
+        0.035,
+        0.045,
+        0.055,
+    ]
+    assert list(moves.layout.xaxis.ticktext) == [
+        "−5%",
+        "−4%",
+        "−3%",
+        "−2%",
+        "−1%",
+        "0%",
+        "+1%",
+        "+2%",
+        "+3%",
+        "+4%",
+        "+5%",
+    ]
     known = frame.loc[frame["stock"] == "AAPL", "change_pct"].dropna()
-    assert sum(aapl.customdata) == len(known) == 2304  # every day but the first
+    assert sum(count for _, count in aapl.customdata) == len(known) == 2304  # every day but the first
     assert round(sum(aapl.y), 9) == 1.0
     assert moves.layout.yaxis.tickformat == ".0%"
-    assert aapl.hovertemplate == "%{x}: %{y:.0%} of days (%{customdata:,})<extra>AAPL</extra>"
+    assert aapl.hovertemplate == "%{customdata[0]}: %{y:.0%} of days (%{customdata[1]:,})<extra>AAPL</extra>"
 
 
 def test_the_summary_gives_last_price_and_change_since_the_start():

@@ -175,16 +175,16 @@ def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go
     """Each step's share of visits, per segment, on a log scale: a purchase rate of 0.4%
     is still a bar a person can see and compare, where bars to scale would be slivers."""
     fig = dark_figure("Funnel: count (step conversion)", hovermode="closest", barmode="group", bargap=0.25)
-    fig.update_layout(
-        legend={"orientation": "h", "y": -0.14, "x": 0.5, "xanchor": "center", "yanchor": "top"},
-        margin={"l": 84, "b": 56},
-    )
+    # Segments are named A and B in the legend, as in the summary and the table: a phone has
+    # no room for "All channels · all countries" beside the title.
+    fig.update_layout(margin={"l": 84, "b": 48})
     shares = [rate for table in tables.values() for rate in table["overall_rate"] if rate > 0]
     low = min(shares, default=0.001)
     fig.update_xaxes(
         type="log",
         # From a third of the smallest share: the shortest bar keeps room for its label.
-        range=[math.log10(low / 3), math.log10(1.0) + 0.02],
+        range=[math.log10(low / 3), 0.06],
+        dtick=1,  # 0.1%, 1%, 10%, 100%: a label per tenfold step
         title={"text": "Share of visits (log scale)"},
         **SHARE_AXIS.axis(),
     )
@@ -196,7 +196,7 @@ def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go
         ]
         fig.add_trace(
             go.Bar(
-                name=f"{name}: {labels[name]}",
+                name=name,
                 y=table["stage"].tolist(),
                 x=table["overall_rate"].fillna(0).tolist(),
                 orientation="h",
@@ -212,7 +212,7 @@ def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go
                 ],
                 hovertemplate=f"%{{y}}: {COUNT.hover('customdata[0]')}"
                 f"<br>{STEP.hover('customdata[1]')} of the step before"
-                f"<br>{OVERALL.hover('x')} of visits<extra>{name}</extra>",
+                f"<br>{OVERALL.hover('x')} of visits<extra>{name}: {labels[name]}</extra>",
             )
         )
     return fig

@@ -153,16 +153,17 @@ def daily_moves_figure(frame: pd.DataFrame, tickers: list[str]) -> go.Figure:
     fig = dark_figure("Daily moves: share of trading days", "Share of days", hovermode="closest", bargap=0.15)
     fig.update_yaxes(**SHARE.axis())
     bins = move_bins()
-    labels = [words for _, _, words in bins]
+    # Each bar sits over its step of the axis; the open-ended tails one step beyond ±TAIL.
+    middles = [
+        round(max(min((low + high) / 2, TAIL + STEP / 2), -TAIL - STEP / 2), 4) for low, high, _ in bins
+    ]
+    # Ticks on the steps' edges only: the tails' bars stand beyond the last one.
+    edges = [low for low, _, _ in bins[1:]]
     fig.update_xaxes(
         title={"text": "Change on the day"},
-        tickmode="array",
-        tickvals=labels[::2],
-        ticktext=[
-            words.replace(" or less", "").replace(" or more", "").split(" to ")[0] for words in labels[::2]
-        ],
-        categoryorder="array",
-        categoryarray=labels,
+        tickvals=edges,
+        ticktext=[DAILY_STEP.text(edge) for edge in edges],
+        hoverformat=DAILY_STEP.d3(),
     )
     for ticker in tickers:
         # The first day of the data has no day before it: it moved by nothing we know.
@@ -172,12 +173,13 @@ def daily_moves_figure(frame: pd.DataFrame, tickers: list[str]) -> go.Figure:
         shares = [count / days if days else 0.0 for count in counts]
         fig.add_trace(
             go.Bar(
-                x=labels,
+                x=middles,
                 y=shares,
                 name=NAMES[ticker],
                 marker={"color": COLORS[ticker]},
-                customdata=counts,
-                hovertemplate=f"%{{x}}: {SHARE.hover()} of days (%{{customdata:,}})<extra>{NAMES[ticker]}</extra>",
+                customdata=[[words, count] for (_, _, words), count in zip(bins, counts, strict=True)],
+                hovertemplate=f"%{{customdata[0]}}: {SHARE.hover()} of days (%{{customdata[1]:,}})"
+                f"<extra>{NAMES[ticker]}</extra>",
             )
         )
     return fig
