@@ -563,8 +563,20 @@ def register_callbacks(app: Any) -> None:
 
 
 PARAMS = (
-    Choice(name="experiment", label="Experiment", choices=tuple(EXPERIMENTS), default="checkout-redesign"),
-    Choice(name="metric", label="Metric", choices=tuple(METRICS), default="signups"),
+    Choice(
+        name="experiment",
+        label="Experiment",
+        choices=tuple(EXPERIMENTS),
+        default="checkout-redesign",
+        labels=tuple((key, e.name) for key, e in EXPERIMENTS.items()),
+    ),
+    Choice(
+        name="metric",
+        label="Metric",
+        choices=tuple(METRICS),
+        default="signups",
+        labels=tuple(METRICS.items()),
+    ),
     Number(name="baseline", label="Baseline rate (%)", min=0.1, max=99, default=5.0),
     Number(name="mde", label="Smallest effect to detect (percentage points)", min=0.1, max=50, default=1.0),
     Number(name="power", label="Chance to detect it (%)", min=50, max=99.9, default=80.0),

@@ -327,10 +327,19 @@ dashboard = Dashboard(
     tags=("stocks", "time series"),
     traces=("scatter", "bar"),
     params=(
-        MultiChoice(name="tickers", label="Tickers", choices=TICKERS, default=["AAPL"]),
+        MultiChoice(
+            name="tickers", label="Tickers", choices=TICKERS, default=["AAPL"], labels=tuple(NAMES.items())
+        ),
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
-        Choice(name="show", label="Show", choices=tuple(SHOW), default="change", describes_data=False),
+        Choice(
+            name="show",
+            label="Show",
+            choices=tuple(SHOW),
+            default="change",
+            labels=tuple(SHOW.items()),
+            describes_data=False,
+        ),
     ),
     data=data,
     columns=COLUMNS,

@@ -406,11 +406,30 @@ dashboard = Dashboard(
         "active_users); add --every 2 for a demo stream."
     ),
     params=(
-        Choice(name="series", label="Metric", choices=tuple(SERIES), default="signups"),
-        Choice(name="resample", label="Per", choices=tuple(RESAMPLE), default="day"),
+        Choice(
+            name="series",
+            label="Metric",
+            choices=tuple(SERIES),
+            default="signups",
+            labels=tuple((k, v[0]) for k, v in SERIES.items()),
+        ),
+        Choice(
+            name="resample",
+            label="Per",
+            choices=tuple(RESAMPLE),
+            default="day",
+            labels=tuple((k, k.title()) for k in RESAMPLE),
+        ),
         Number(name="window", label="Rolling window", min=2, max=90, integer=True, default=28),
         Number(name="threshold", label="Anomaly threshold", min=1.5, max=6, default=3.0),
-        Choice(name="yoy", label="Year before", choices=("on", "off"), default="on"),
+        Choice(
+            name="yoy",
+            label="Year before",
+            choices=("on", "off"),
+            default="on",
+            labels=(("on", "Show"), ("off", "Hide")),
+            describes_data=False,
+        ),
     ),
     data=data,
     columns=columns,
