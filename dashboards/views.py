@@ -331,7 +331,8 @@ def export_response(
     started = time.monotonic()
     frame = dashboard.data(params)
     columns = formats.columns_for(dashboard.columns, params)
-    period = frame_period(frame) or _params_period(dashboard, params)
+    # The dates the view was asked for, else those of the data: never the day of the download.
+    period = _params_period(dashboard, params) or frame_period(frame)
     extension, content_type = EXPORT_KINDS[kind]
     filename = export_filename(
         dashboard=dashboard,
