@@ -442,6 +442,10 @@ def layout(params: dict[str, Any]) -> html.Div:
                         ],
                         className="de-panel",
                         id="results-panel",
+                        # Wider than a phone: it scrolls, so the keyboard must reach it.
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-label": "Results"},
                         style={"gridColumn": "1", "gridRow": "1"},
                     ),
                     html.Div(

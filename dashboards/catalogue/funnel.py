@@ -365,6 +365,10 @@ def layout(params: dict[str, Any]) -> html.Div:
                         [html.H2("Conversion by stage"), html.Div(id="table")],
                         className="de-panel",
                         id="conversion",
+                        # Wider than a phone: it scrolls, so the keyboard must reach it.
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-label": "Conversion by stage"},
                     ),
                 ],
                 className="de-charts",
