@@ -266,7 +266,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                             clearable=False,
                             searchable=False,
                         ),
-                        "200px",
+                        "230px",
                     ),
                     DATE_PRESETS.control(params["start"], params["end"]),
                     control(
