@@ -44,11 +44,11 @@ from django.utils.text import slugify
 
 from dashboards import registry
 from dashboards.access import can_view
-from dashboards.exports import csv_chunks
+from dashboards.exports import business_csv_chunks, frame_period
 from dashboards.filenames import export_filename
 from dashboards.mail import mail_configured
 from dashboards.models import Alert, Delivery, Report, ReportSchedule
-from dashkit import spec
+from dashkit import formats, spec
 
 logger = logging.getLogger(__name__)
 
@@ -301,7 +301,7 @@ def alert_value(alert: Alert) -> float:
     report = alert.report
     dashboard = registry.get(report.dashboard.slug)
     params = dashboard.clean(report.params or {}) if dashboard.has_params else {}
-    return float(dashboard.figures(params)[alert.figure])
+    return float(dashboard.key_figures(params)[alert.figure])
 
 
 def _check(alert: Alert, *, now: dt.datetime) -> int:
@@ -386,6 +386,7 @@ class Rendered:
     """What every recipient of one due time gets alike."""
 
     params: dict[str, Any]
+    data_period: tuple[dt.date, dt.date] | None
     period: str
     choices: list[tuple[str, str]]
     csv: bytes
@@ -442,6 +443,7 @@ def report_email(delivery: Delivery, *, rendered: Rendered) -> EmailMultiAlterna
             today=delivery.due_at.date(),
             report_name=report.name,
             report_id=report.pk,
+            period=rendered.data_period,
         )
         if len(rendered.csv) > settings.REPORT_MAIL_ZIP_BYTES:
             message.attach(name.removesuffix(".csv") + ".zip", _zipped(name, rendered.csv), "application/zip")
@@ -454,17 +456,21 @@ def render(report: Report) -> Rendered:
     """The report's data and charts: what every recipient of one due time gets alike."""
     dashboard = registry.get(report.dashboard.slug)
     params = dashboard.clean(report.params or {}) if dashboard.has_params else {}
-    csv_bytes, rows = b"", 0
+    csv_bytes, rows, period = b"", 0, None
     if dashboard.has_data:
         frame = dashboard.data(params)
         rows = len(frame)
-        csv_bytes = "".join(csv_chunks(frame)).encode()
+        # The CSV people open, as the report's Download CSV gives it: business names, rounded.
+        columns = formats.columns_for(dashboard.columns, params)
+        csv_bytes = "".join(business_csv_chunks(frame, columns)).encode()
+        period = frame_period(frame)
         limit = settings.REPORT_MAIL_MAX_BYTES
         if len(csv_bytes) > limit and len(_zipped("data.csv", csv_bytes)) > limit:
             csv_bytes = b""  # too big to mail: the e-mail links to the report's export
     charts, note = draw_charts(dashboard, params)
     return Rendered(
         params=params,
+        data_period=period,
         period=period_text(dashboard, params),
         choices=choices_text(dashboard, params),
         csv=csv_bytes,
@@ -556,7 +562,7 @@ def choices_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> list[tupl
     for param in dashboard.params:
         value = params[param.name]
         if isinstance(param, spec.Period):
-            value = param.labels.get(value, value)
+            value = dict(param.labels).get(value, value)
         elif isinstance(value, list | tuple):
             value = ", ".join(map(str, value))
         elif isinstance(value, dt.date):

@@ -1,7 +1,8 @@
-"""File names of CSV downloads: what is in the file, readable in a Downloads folder.
+"""File names of downloads: what is in the file, readable in a Downloads folder.
 
 `stock-today-aapl-ibm-2010-01-04-to-2012-12-31.csv` for a view,
-`stock-today-tech-pair-2026-11-28.csv` for a report. Names are ASCII letters,
+`stock-today-tech-pair-2007-01-03-to-2016-02-29.xlsx` for a report: the dates are the
+period of the data in the file, never the day of the download (unless the data has none). Names are ASCII letters,
 digits and hyphens only, so no browser, shell or file system trips over them.
 """
 
@@ -45,7 +46,7 @@ def _key_values(dashboard: spec.Dashboard, params: Mapping[str, Any]) -> tuple[l
         value = params.get(param.name)
         if isinstance(param, spec.Date) and isinstance(value, dt.date):
             dates.append(value)
-        elif isinstance(param, (spec.Choice, spec.MultiChoice)):
+        elif isinstance(param, (spec.Choice, spec.MultiChoice)) and param.describes_data:
             values = value if isinstance(value, (list, tuple)) else [value]
             words += [str(v) for v in values if str(v).strip().lower() not in UNTELLING]
     return words, dates
@@ -58,9 +59,13 @@ def export_filename(
     today: dt.date,
     report_name: str = "",
     report_id: int | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+    extension: str = "csv",
+    suffix: str = "",
 ) -> str:
-    """The CSV's name: the dashboard's title, then the report's name or the key
-    parameters, then the dates the view covers (else the day of the download)."""
+    """The file's name: the dashboard's title, then the report's name or the key
+    parameters, then the period of the data (`period`, else the dates the view's parameters
+    name, else the day of the download), then `suffix` ("raw")."""
     title = _slug(dashboard.title, TITLE_CHARS) or _slug(dashboard.slug, TITLE_CHARS) or "export"
     dates: list[dt.date] = []
     if report_id is not None:
@@ -68,13 +73,15 @@ def export_filename(
     else:
         words, dates = _key_values(dashboard, params)
         middle = _slug(" ".join(words), MIDDLE_CHARS)
+    if period:
+        dates = list(period)
     if len(dates) >= 2 and min(dates) != max(dates):
         when = f"{min(dates):%Y-%m-%d}-to-{max(dates):%Y-%m-%d}"
     elif dates:
         when = f"{dates[0]:%Y-%m-%d}"
     else:
         when = f"{today:%Y-%m-%d}"
-    return "-".join(part for part in (title, middle, when) if part) + ".csv"
+    return "-".join(part for part in (title, middle, when, suffix) if part) + f".{extension}"
 
 
 def attachment_header(filename: str) -> str:

@@ -49,10 +49,10 @@ from dashboards.services import (
     report_share,
 )
 from dashboards.views import (
-    NO_DATA,
     bad_params,
-    csv_response,
     dashboard_or_404,
+    export_refusal,
+    export_response,
     page_refusal,
     render_dashboard,
 )
@@ -267,7 +267,7 @@ def _report_refused(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def report_export(request: HttpRequest, pk: int) -> HttpResponse:
+def report_export(request: HttpRequest, pk: int, kind: str = "csv") -> HttpResponse:
     if not request.user.is_authenticated:
         return plain_text(401, "Sign in to export data.")
     try:
@@ -281,13 +281,14 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     dashboard = registry.get(report.dashboard.slug)
     if dashboard is None:  # its module no longer loads, or was removed
         return plain_text(404, "This report's dashboard is not available.")
-    if not dashboard.has_data:
-        return plain_text(404, NO_DATA)
+    refusal = export_refusal(dashboard, kind)
+    if refusal:
+        return refusal
     try:
         params = dashboard.clean(report.params)
     except spec.ParamError as error:
         return plain_text(400, f"This report's parameters no longer fit the dashboard: {error}")
-    return csv_response(request, dashboard=dashboard, params=params, report=report)
+    return export_response(request, dashboard=dashboard, params=params, report=report, kind=kind)
 
 
 @login_required

@@ -838,10 +838,10 @@ def alert_save(
 
 
 def _figure_names(dashboard: Any, report: Report) -> list[str]:
-    if dashboard is None or dashboard.figures is None:
+    if dashboard is None or dashboard.key_figures is None:
         return []
     params = dashboard.clean(report.params or {}) if dashboard.has_params else {}
-    return list(dashboard.figures(params))
+    return list(dashboard.key_figures(params))
 
 
 def alert_pause(*, alert: Alert, paused: bool) -> None:

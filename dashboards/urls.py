@@ -5,7 +5,11 @@ from dashboards import report_views, schedule_views, views
 urlpatterns = [
     path("", views.gallery, name="gallery"),
     path("dashboards/<slug:slug>/", views.dashboard_page, name="dashboard"),
-    path("dashboards/<slug:slug>/export.csv", views.export_csv, name="export_csv"),
+    path("dashboards/<slug:slug>/export.csv", views.export_view, name="export_csv"),
+    path("dashboards/<slug:slug>/export-raw.csv", views.export_view, {"kind": "raw"}, name="export_raw"),
+    path("dashboards/<slug:slug>/export.xlsx", views.export_view, {"kind": "xlsx"}, name="export_xlsx"),
+    path("dashboards/<slug:slug>/export.pdf", views.export_view, {"kind": "pdf"}, name="export_pdf"),
+    path("dashboards/<slug:slug>/export.png", views.export_view, {"kind": "png"}, name="export_png"),
     path("dashboards/<slug:slug>/request-access/", views.request_access, name="request_access"),
     path("dashboards/<slug:slug>/favourite/", views.favourite, name="favourite"),
     path("dashboards/<slug:slug>/last-filters/", views.last_filters, name="last_filters"),
@@ -18,6 +22,24 @@ urlpatterns = [
     path("reports/trash/", report_views.report_trash, name="report_trash"),
     path("reports/<int:pk>/", report_views.report_open, name="report"),
     path("reports/<int:pk>/export.csv", report_views.report_export, name="report_export"),
+    path(
+        "reports/<int:pk>/export-raw.csv",
+        report_views.report_export,
+        {"kind": "raw"},
+        name="report_export_raw",
+    ),
+    path(
+        "reports/<int:pk>/export.xlsx",
+        report_views.report_export,
+        {"kind": "xlsx"},
+        name="report_export_xlsx",
+    ),
+    path(
+        "reports/<int:pk>/export.pdf", report_views.report_export, {"kind": "pdf"}, name="report_export_pdf"
+    ),
+    path(
+        "reports/<int:pk>/export.png", report_views.report_export, {"kind": "png"}, name="report_export_png"
+    ),
     path("reports/<int:pk>/rename/", report_views.report_rename_view, name="report_rename"),
     path("reports/<int:pk>/delete/", report_views.report_delete_view, name="report_delete"),
     path("reports/<int:pk>/schedules/", schedule_views.report_schedules, name="report_schedules"),

@@ -18,9 +18,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboards import registry
+from dashboards import registry, snapshots
 from dashboards.access import can_view
-from dashboards.exports import csv_chunks
+from dashboards.exports import business_csv_chunks, csv_chunks, frame_period, xlsx_bytes
 from dashboards.filenames import attachment_header, export_filename
 from dashboards.hosting.views import initial_token
 from dashboards.inputs import validate_page_path
@@ -48,7 +48,7 @@ from dashboards.services import (
     last_filters_save,
 )
 from dashengine_site import metrics
-from dashkit import spec
+from dashkit import formats, spec
 
 
 @functools.cache
@@ -295,6 +295,7 @@ def render_dashboard(
             "param_names_json": json.dumps([p.name for p in dashboard.params]),
             "permalink": request.build_absolute_uri(dashboard_url(dashboard.slug, page) + "?" + query),
             "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
+            "query": query,
             "report": report,
             "report_menu": report_menu_for_user(
                 user=request.user, dashboard_slug=dashboard.slug, default=default
@@ -352,44 +353,128 @@ def access_refused(
 
 # A dashboard without a data function (a plain Dash app) has nothing to export.
 NO_DATA = "This dashboard has no data to download."
+NO_FIGURES = "This dashboard has no image or PDF download."
+
+# kind -> (file extension, content type, what the audit trail and the metrics call it)
+EXPORT_KINDS = {
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "raw": ("csv", "text/csv; charset=utf-8"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pdf": ("pdf", "application/pdf"),
+    "png": ("png", "image/png"),
+}
 
 
-def csv_response(
-    request: HttpRequest, *, dashboard: spec.Dashboard, params: dict[str, Any], report: Report | None = None
-) -> StreamingHttpResponse:
+def export_refusal(dashboard: spec.Dashboard, kind: str) -> HttpResponse | None:
+    """Why this dashboard has no export of this kind, as a 404; None when it has one."""
+    if not dashboard.has_data:
+        return plain_text(404, NO_DATA)
+    if kind in ("pdf", "png") and not dashboard.has_charts:
+        return plain_text(404, NO_FIGURES)
+    return None
+
+
+def view_lines(
+    request: HttpRequest,
+    *,
+    dashboard: spec.Dashboard,
+    params: dict[str, Any],
+    period: tuple | None,
+    report: Report | None,
+) -> list[tuple[str, str]]:
+    """What a printed view or a workbook says about itself: the report, the filters, the
+    period of the data, who exported it and when."""
+    lines = [("Report", report.name)] if report else []
+    lines += [(p.label, p.text(params[p.name])) for p in dashboard.params if not isinstance(p, spec.Date)]
+    if period:
+        lines.append(("Period", formats.period_text(*period)))
+    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    lines.append(("Exported", f"{when} by {request.user.get_username()} from Dash Engine"))
+    return lines
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    dashboard: spec.Dashboard,
+    params: dict[str, Any],
+    report: Report | None = None,
+    kind: str = "csv",
+) -> HttpResponse:
+    """The data behind a view as a file: the business CSV (`csv`), the data function's frame as
+    it is (`raw`), an Excel workbook (`xlsx`), or the view drawn with its filters (`pdf`, `png`)."""
     started = time.monotonic()
     frame = dashboard.data(params)
-    audit_record(
-        action=AuditEvent.Action.EXPORT,
-        dashboard=dashboard.slug,
-        params={**dashboard.to_json(params), **({"report": report.pk} if report else {})},
-        request=request,
-        row_count=len(frame),
-        duration_ms=round((time.monotonic() - started) * 1000),
-    )
-    metrics.EXPORTS.labels(dashboard=dashboard.slug).inc()
-    chunks = (chunk.encode("utf-8") for chunk in csv_chunks(frame))
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    columns = formats.columns_for(dashboard.columns, params)
+    # The dates the view was asked for, else those of the data: never the day of the download.
+    period = _params_period(dashboard, params) or frame_period(frame)
+    extension, content_type = EXPORT_KINDS[kind]
     filename = export_filename(
         dashboard=dashboard,
         params=params,
         today=timezone.localdate(),
         report_name=report.name if report else "",
         report_id=report.pk if report else None,
+        period=period,
+        extension=extension,
+        suffix="raw" if kind == "raw" else "",
     )
+    if kind in ("csv", "raw"):
+        chunks = business_csv_chunks(frame, columns) if kind == "csv" else csv_chunks(frame)
+        response: HttpResponse = StreamingHttpResponse(
+            (chunk.encode("utf-8") for chunk in chunks), content_type=content_type
+        )
+    else:
+        lines = view_lines(request, dashboard=dashboard, params=params, period=period, report=report)
+        if kind == "xlsx":
+            body = xlsx_bytes(
+                frame, columns, sheet=dashboard.title, about=[("Dashboard", dashboard.title), *lines]
+            )
+        else:
+            sheet = snapshots.ViewSheet(
+                title=dashboard.title + (f" · {report.name}" if report else ""),
+                lines=lines,
+                figures=list(dashboard.charts(params).values()),
+                traces=frozenset(dashboard.traces),
+            )
+            try:
+                body = snapshots.render(sheet, kind=kind)
+            except snapshots.SnapshotError as error:
+                return plain_text(503, str(error))
+        response = HttpResponse(body, content_type=content_type)
+    audit_record(
+        action=AuditEvent.Action.EXPORT,
+        dashboard=dashboard.slug,
+        params={
+            **dashboard.to_json(params),
+            **({"report": report.pk} if report else {}),
+            **({"format": kind} if kind != "csv" else {}),
+        },
+        request=request,
+        row_count=len(frame),
+        duration_ms=round((time.monotonic() - started) * 1000),
+    )
+    metrics.EXPORTS.labels(dashboard=dashboard.slug).inc()
     response["Content-Disposition"] = attachment_header(filename)
     response["X-Row-Count"] = str(len(frame))
     patch_cache_control(response, private=True, no_store=True)
     return response
 
 
+def _params_period(dashboard: spec.Dashboard, params: dict[str, Any]) -> tuple | None:
+    days = [params[p.name] for p in dashboard.params if isinstance(p, spec.Date)]
+    return (min(days), max(days)) if days else None
+
+
 @require_GET
-def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def export_view(request: HttpRequest, slug: str, kind: str = "csv") -> HttpResponse:
+    """A download of the view that the address's parameters describe; `kind` as in EXPORT_KINDS."""
     dashboard, refusal = viewable_dashboard(request, slug, sign_in="Sign in to export data.")
     if refusal:
         return refusal
-    if not dashboard.has_data:
-        return plain_text(404, NO_DATA)
+    refusal = export_refusal(dashboard, kind)
+    if refusal:
+        return refusal
     try:
         params = dashboard.from_query(dict(request.GET.lists()))
     except spec.ParamError as error:
@@ -397,4 +482,4 @@ def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
         return plain_text(
             400, f"This download's choices cannot be used. {error.text}. (Parameter {error.name}.)"
         )
-    return csv_response(request, dashboard=dashboard, params=params)
+    return export_response(request, dashboard=dashboard, params=params, kind=kind)

@@ -172,7 +172,7 @@ class DatePresets:
             name=self.id,
             label=self.label,
             choices=(*(value for value, _ in PRESETS), CUSTOM),
-            labels={**dict(PRESETS), CUSTOM: CUSTOM_LABEL},
+            labels=(*PRESETS, (CUSTOM, CUSTOM_LABEL)),
             default=default,
             start=self.start_id,
             end=self.end_id,

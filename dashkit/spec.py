@@ -63,6 +63,11 @@ class Param:
     default: Any
     # The component property that holds the value (`value`, `date`, ...).
     prop: str = "value"
+    # False for a choice of how the data is shown (a chart's scale), not of which data:
+    # a download's file name leaves it out.
+    describes_data: bool = True
+    # (value, what people call it) for values that are codes: ("GSPC", "S&P 500").
+    labels: tuple[tuple[str, str], ...] = ()
 
     def clean(self, value: Any) -> Any:
         raise NotImplementedError
@@ -75,6 +80,18 @@ class Param:
     def check(self) -> dict[str, Any]:
         """What the portal's frame needs to check a value at its control, as JSON."""
         return {"name": self.name, "prop": self.prop, "label": self.label, "hint": self.hint, "kind": "any"}
+
+    def text(self, value: Any) -> str:
+        """A checked value in words, for a printed view's filters."""
+        names = dict(self.labels)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return ", ".join(
+            names.get(
+                str(v),
+                v.isoformat() if isinstance(v, dt.date) else f"{v:g}" if isinstance(v, float) else str(v),
+            )
+            for v in values
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,12 +118,11 @@ class Period(Choice):
     start: str = "start"
     end: str = "end"
     resolve: Callable[[str], tuple[dt.date, dt.date]]
-    labels: Mapping[str, str] = field(default_factory=dict)
     custom: str = "custom"
 
     def describe(self, rule: str, start: dt.date, end: dt.date) -> str:
         """The rule and the days it gives: "Last 90 days (3 Oct 2025 to 31 Dec 2025)"."""
-        label = self.labels.get(rule, rule)
+        label = dict(self.labels).get(rule, rule)
         if rule == self.custom:
             return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
         return f"{label} ({start:%-d %b %Y} to {end:%-d %b %Y})"
@@ -262,9 +278,10 @@ class Portal:
     the app's `title` and the module's docstring; `params` name input
     components of the layout by id, and `data(params)` is the frame behind the
     view (saved reports, permalinks and CSV export need them); `charts(params)`
-    names its figures (the images of a scheduled report's e-mail), and `figures(params)`
-    its key numbers (what users set alerts on). `staff_note` is
-    shown to staff only, above the dashboard: operating hints for those who run it.
+    names its figures (the PDF and PNG of a view, the images of a scheduled report's
+    e-mail), and `key_figures(params)` its key numbers (what users set alerts on).
+    `staff_note` is shown to staff only, above the dashboard: operating hints for those
+    who run it.
     """
 
     title: str = ""
@@ -273,7 +290,7 @@ class Portal:
     params: tuple[Param, ...] = ()
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
     charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
+    key_figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
     features: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     live: bool = False
@@ -283,6 +300,8 @@ class Portal:
     cache_answers: bool = False
     # The plotly.js trace types of every figure the app draws, as in `Dashboard`.
     traces: tuple[str, ...] = ()
+    # How the data's columns read in the exports, as in `Dashboard`.
+    columns: Any = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,12 +315,13 @@ class Dashboard:
     params: tuple[Param, ...] = ()
     # params -> DataFrame: the data behind the view, with no side effects.
     data: Callable[[dict[str, Any]], pd.DataFrame] | None = None
-    # params -> {title: plotly figure (or its dict)}: the view's charts, for the images in a
-    # scheduled report's e-mail. None: the e-mail links to the view instead.
+    # params -> {title: plotly figure (or its dict)}: the view's charts in reading order, for
+    # the PDF and PNG of the view (under its filters and period) and the images of a
+    # scheduled report's e-mail. None: no such export; the e-mail links to the view.
     charts: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     # params -> {name: number}: the view's key figures ("conversion", "p-value"), which
     # users can be alerted on ("tell me when conversion goes below 2%").
-    figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
+    key_figures: Callable[[dict[str, Any]], dict[str, float]] | None = None
     # default params -> Dash component tree (None for a dropped-in Dash app).
     layout: Callable[[dict[str, Any]], Any] | None = None
     # Registers the callbacks on any object with Dash's `callback` decorator.
@@ -323,6 +343,10 @@ class Dashboard:
     # Rules between parameters (`InOrder(first="start", last="end")`), checked wherever
     # the parameters are.
     rules: tuple[InOrder, ...] = ()
+    # How the data's columns read (`dashkit.formats.Column`): their labels and formats in the
+    # business CSV and the Excel file; a sequence, or a function of the parameters. Columns
+    # left out keep their names; the raw CSV keeps the data function's frame as it is.
+    columns: Any = ()
 
     @property
     def has_params(self) -> bool:
@@ -331,6 +355,10 @@ class Dashboard:
     @property
     def has_data(self) -> bool:
         return self.data is not None
+
+    @property
+    def has_charts(self) -> bool:
+        return self.charts is not None
 
     def param(self, name: str) -> Param:
         for p in self.params:

@@ -96,8 +96,8 @@ def test_the_csv_export_streams_under_asgi(request):
     bodies = [m.get("body", b"") for m in messages[1:] if m.get("body")]
     assert len(bodies) >= 2, "sent as one piece"
     text = b"".join(bodies).decode()
-    assert text.startswith("date,stock,value,change")
-    assert ",IBM," in text and ",AAPL," in text
+    assert text.startswith("Date,Ticker,Close (USD; S&P 500 in points)")
+    assert ",IBM," in text and ",AAPL," in text  # business names: tickers stay tickers
 
 
 def header(message: dict, name: bytes) -> bytes | None:

@@ -47,7 +47,7 @@ def test_layout_and_dependencies_answer_json(sales_client):
     dependencies = sales_client.get(APP + "_dash-dependencies")
     assert dependencies.status_code == 200
     [callback] = server_callbacks(json.loads(dependencies.content))
-    assert [i["id"] for i in callback["inputs"]] == ["tickers", "start", "end"]
+    assert [i["id"] for i in callback["inputs"]] == ["tickers", "start", "end", "show"]
 
 
 def test_component_bundles_are_versioned_static_files_cached_for_a_year(sales_client):

@@ -136,4 +136,5 @@ def test_reset_puts_back_each_parameter_default_in_the_property_its_component_ho
         "tickers": {"value": ["AAPL"]},
         "start": {"date": "2007-01-03"},
         "end": {"date": "2016-02-29"},
+        "show": {"value": "change"},
     }

@@ -21,12 +21,14 @@ def expected(params) -> pd.DataFrame:
     return stocktoday.data(stocktoday.clean(params))
 
 
-def test_the_export_is_the_data_function_output_for_the_url_parameters(sales_client):
-    response = sales_client.get("/dashboards/stocktoday/export.csv?tickers=IBM&tickers=MSFT&start=2015-01-01")
+def test_the_raw_export_is_the_data_function_output_for_the_url_parameters(sales_client):
+    response = sales_client.get(
+        "/dashboards/stocktoday/export-raw.csv?tickers=IBM&tickers=MSFT&start=2015-01-01"
+    )
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    name = "stock-today-ibm-msft-2015-01-01-to-2016-02-29.csv"
+    name = "stock-today-ibm-msft-2015-01-01-to-2016-02-29-raw.csv"
     assert response["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     frame = read_csv(response)
     pd.testing.assert_frame_equal(frame, expected({"tickers": ["IBM", "MSFT"], "start": "2015-01-01"}))
@@ -35,14 +37,14 @@ def test_the_export_is_the_data_function_output_for_the_url_parameters(sales_cli
     assert event.params["tickers"] == ["IBM", "MSFT"]
 
 
-def test_the_export_of_a_report_equals_the_data_function_for_its_parameters(sales_client, sales):
+def test_the_raw_export_of_a_report_equals_the_data_function_for_its_parameters(sales_client, sales):
     params = {"tickers": ["AAPL", "SBUX"], "start": "2012-03-01", "end": "2013-03-01"}
     sales_client.post(
         "/dashboards/stocktoday/reports/",
         {"name": "r", "visibility": "private", "params": json.dumps(params)},
     )
     report = Report.objects.get(owner=sales)
-    response = sales_client.get(f"/reports/{report.pk}/export.csv")
+    response = sales_client.get(f"/reports/{report.pk}/export-raw.csv")
     assert response.status_code == 200
     pd.testing.assert_frame_equal(read_csv(response), expected(params))
 

@@ -28,6 +28,8 @@ def frame(slug: str, plotly_js: str = PLOTLY_JS) -> str:
             f'<link rel="preload" href="{prefix(slug)}_dash-dependencies" as="fetch" crossorigin>',
             '<link rel="stylesheet" href="/static/portal/frame.css">',
             '<script src="/static/portal/frame.js"></script>',
+            '<link rel="stylesheet" href="/static/portal/frame-phone.css">',
+            '<script src="/static/portal/frame-phone.js"></script>',
             '<script src="/static/portal/plotly-defaults.js"></script>',
         ]
     )
@@ -61,9 +63,9 @@ def page_config(page: str) -> dict:
 
 
 def test_plotly_js_comes_from_its_static_address_whatever_the_view(client_for):
-    client = client_for("funnel")  # its funnel chart needs the full plotly.js
+    client = client_for("funnel")  # its bars need only the basic plotly.js
     page = client.get(prefix("funnel")).content.decode()
-    assert (page_config(page)["serve_locally"], page_config(page)["plotlyjs_url"]) == (False, PLOTLY_JS)
+    assert (page_config(page)["serve_locally"], page_config(page)["plotlyjs_url"]) == (False, BASIC_PLOTLY_JS)
     # What the renderer asks for below a view's address goes to the one static copy.
     for below in ("", "initial/some~view/"):
         response = client.get(

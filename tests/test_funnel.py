@@ -146,17 +146,24 @@ def test_the_default_callback_draws_two_funnels_and_a_table(client_for):
     client = client_for("funnel")
     answer = portal_callback(client, "funnel")
     traces = answer["funnel"]["figure"]["data"]
-    assert [trace["type"] for trace in traces] == ["funnel", "funnel"]
-    assert [trace["name"] for trace in traces] == [
-        "A: All channels · all countries",
-        "B: Paid search · all countries",
-    ]
-    # Side by side: one x axis each, sharing the stages.
-    assert [trace["xaxis"] for trace in traces] == ["x", "x2"]
+    # Bars of each step's share of visits, side by side per step, on a log scale: the
+    # last step (0.4% of visits) is a bar, not a sliver.
+    assert [trace["type"] for trace in traces] == ["bar", "bar"]
+    assert [trace["orientation"] for trace in traces] == ["h", "h"]
+    assert [trace["name"] for trace in traces] == ["A", "B"]
     layout = answer["funnel"]["figure"]["layout"]
-    assert layout["xaxis"]["domain"][1] < layout["xaxis2"]["domain"][0]
+    assert layout["barmode"] == "group"
+    assert layout["xaxis"]["type"] == "log"
+    assert layout["xaxis"]["tickformat"] == ".1%"
+    assert layout["xaxis"]["title"]["text"] == "Share of visits (log scale)"
     whole = funnel.funnel_table(funnel.daily())
-    assert traces[0]["x"] == whole["count"].tolist()
+    assert traces[0]["x"] == whole["overall_rate"].tolist()
+    assert traces[0]["y"] == ["Visits", "Sign-ups", "Trials", "Purchases"]
+    assert traces[0]["text"] == ["9,628,151", "494,589 (5.1%)", "168,247 (34.0%)", "42,601 (25.3%)"]
+    assert traces[0]["hovertemplate"] == (
+        "%{y}: %{customdata[0]:,.0f}<br>%{customdata[1]:.1%} of the step before"
+        "<br>%{x:.2%} of visits<extra>A: All channels · all countries</extra>"
+    )
     assert answer["table"]["children"]["props"]["className"] == "de-table"
     assert [stat["props"]["id"] for stat in answer["summary"]["children"]] == [
         "summary-A",
@@ -181,11 +188,16 @@ def test_a_callback_with_other_segments_and_dates_follows_them(client_for):
         },
     )
     traces = answer["funnel"]["figure"]["data"]
-    assert [trace["name"] for trace in traces] == ["A: Email · DE", "B: Referral · FR"]
+    assert [trace["hovertemplate"].split("<extra>")[1] for trace in traces] == [
+        "A: Email · DE</extra>",
+        "B: Referral · FR</extra>",
+    ]
     daily = funnel.daily()
     november = daily[daily["date"].between("2025-11-01", "2025-11-30")]
     email_de = november[(november["channel"] == "Email") & (november["country"] == "DE")]
-    assert traces[0]["x"] == [int(email_de[stage].sum()) for stage in STAGES]
+    counts = [int(email_de[stage].sum()) for stage in STAGES]
+    assert [row[0] for row in traces[0]["customdata"]] == counts
+    assert traces[0]["x"] == [count / counts[0] for count in counts]
     assert f"{int(email_de['visits'].sum()):,}" in str(answer["summary"]["children"])
     assert answer["message"]["children"] == ""
 

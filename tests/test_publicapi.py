@@ -216,5 +216,5 @@ def test_the_csv_holds_the_rates_on_screen(client_for):
         "/dashboards/publicapi/export.csv?base=GBP&symbols=USD&symbols=EUR&period=1M"
     )
     lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0] == "date,base,currency,rate,change_pct"
+    assert lines[0] == "Date,Base,Currency,Rate (per 1 GBP),Change since start (%)"
     assert {line.split(",")[2] for line in lines[1:]} == {"EUR", "USD"}

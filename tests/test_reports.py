@@ -108,7 +108,12 @@ def test_saving_a_report_stores_validated_parameters(sales_client, sales):
     assert response.status_code == 302
     assert response["Location"] == f"/reports/{report.pk}/"
     assert report.name == "Tech pair"
-    assert report.params == {"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31"}
+    assert report.params == {
+        "tickers": ["IBM", "MSFT"],
+        "start": "2010-01-04",
+        "end": "2012-12-31",
+        "show": "change",
+    }
     event = AuditEvent.objects.get(action="report-saved")
     assert event.params["tickers"] == ["IBM", "MSFT"]
     # Saving under the same name asks first (409: nothing saved), then replaces when told to.

@@ -29,9 +29,10 @@ from django.urls import reverse
 
 from dashboards import deliveries, registry
 from dashboards.deliveries import next_due, send_due_reports, unsubscribe_token
-from dashboards.exports import csv_chunks
+from dashboards.exports import business_csv_chunks
 from dashboards.models import Alert, Dashboard, Delivery, Report, ReportSchedule
 from dashboards.services import grant_remove, report_save, schedule_save
+from dashkit import formats
 from tests.conftest import make_user
 
 UTC = dt.UTC
@@ -176,10 +177,13 @@ def test_the_email_holds_the_reports_charts_data_and_links(scheduled, inbox):
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert f"Open the report: https://dash.example.com/reports/{scheduled.report.pk}/" in text
     assert "Tickers: AAPL, IBM\nFrom: 2 Jan 2015\nTo: 31 Mar 2015\n" in text
-    # The CSV, parsed, is exactly the report's data as its download gives it.
+    # The CSV, parsed, is exactly the report's data as its Download CSV gives it.
     [attachment] = [part for part in message.iter_attachments() if part.get_content_type() == "text/csv"]
     dashboard = registry.get("stocktoday")
-    expected = "".join(csv_chunks(dashboard.data(dashboard.clean(PARAMS))))
+    params = dashboard.clean(PARAMS)
+    expected = "".join(
+        business_csv_chunks(dashboard.data(params), formats.columns_for(dashboard.columns, params))
+    )
     assert parsed(attachment.get_content()) == parsed(expected)
     assert len(parsed(expected)) == 1 + 2 * 61  # the header, 61 trading days of two tickers
     assert attachment.get_filename() == "stock-today-q1-2015-tech-2026-12-07.csv"
@@ -187,7 +191,8 @@ def test_the_email_holds_the_reports_charts_data_and_links(scheduled, inbox):
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert [png_size(part.get_content()) for part in images] == [(900, 480), (900, 480)]
     html = message.get_body(("html",)).get_content()
-    assert html.count('src="cid:chart') == 2 and 'alt="Stock prices"' in html and 'alt="Daily change"' in html
+    assert html.count('src="cid:chart') == 2
+    assert 'alt="Change since start"' in html and 'alt="Daily moves"' in html
 
 
 def parsed(text: str) -> list[list[str]]:
@@ -496,7 +501,7 @@ def test_a_real_figure_is_checked_and_new_live_data_makes_alerts_due_at_once(fun
     from dashboards.deliveries import alert_value
     from dashboards.live import live_point_publish
 
-    assert alert_value(funnel_alert) == funnel.figures(funnel.dashboard.clean({}))["conversion A (%)"]
+    assert alert_value(funnel_alert) == funnel.key_figures(funnel.dashboard.clean({}))["conversion A (%)"]
     timeseries = Alert.objects.create(
         report=report_save(
             owner=funnel_alert.owner,

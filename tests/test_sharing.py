@@ -55,7 +55,7 @@ def test_on_a_report_copy_link_copies_the_reports_own_link(owner):
     assert re.search(r'id="copy-link"[^>]*>Copy report link</button>', html)
     # The toolbar also knows the view's own link, for when the user changes the parameters.
     assert attribute(html, "dashboard-tools", "data-view-url") == (
-        "http://testserver/dashboards/stocktoday/?tickers=IBM&tickers=MSFT&start=2010-01-04&end=2012-12-31"
+        "http://testserver/dashboards/stocktoday/?tickers=IBM&tickers=MSFT&start=2010-01-04&end=2012-12-31&show=change"
     )
     assert attribute(html, "export-csv", "href") == f"/reports/{report.pk}/export.csv"
 
@@ -63,7 +63,7 @@ def test_on_a_report_copy_link_copies_the_reports_own_link(owner):
 def test_on_a_plain_view_copy_link_copies_the_parameters(sales_client):
     html = sales_client.get("/dashboards/stocktoday/?tickers=AAPL&start=2015-01-02").content.decode()
     assert attribute(html, "permalink", "value") == (
-        "http://testserver/dashboards/stocktoday/?tickers=AAPL&start=2015-01-02&end=2016-02-29"
+        "http://testserver/dashboards/stocktoday/?tickers=AAPL&start=2015-01-02&end=2016-02-29&show=change"
     )
     assert re.search(r'id="copy-link"[^>]*>Copy link</button>', html)
     assert "data-report-url" not in html
@@ -186,7 +186,8 @@ def test_a_reports_csv_is_named_after_the_report_safely(
     report = save(sales_client, name=report_name[:100])
     response = sales_client.get(f"/reports/{report.pk}/export.csv")
     assert response.status_code == 200
-    name = f"stock-today-{middle or f'report-{report.pk}'}-2026-11-28.csv"
+    # The period of the report's data, not the day of the download (TODAY).
+    name = f"stock-today-{middle or f'report-{report.pk}'}-2010-01-04-to-2012-12-31.csv"
     assert response["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     assert re.fullmatch(r"[a-z0-9-]+\.csv", name)
     assert len(name) <= 130

@@ -8,7 +8,12 @@ from dashkit.spec import ParamError
 
 def test_it_fills_in_defaults():
     params = dashboard.clean({})
-    assert params == {"tickers": ["AAPL"], "start": dt.date(2007, 1, 3), "end": dt.date(2016, 2, 29)}
+    assert params == {
+        "tickers": ["AAPL"],
+        "start": dt.date(2007, 1, 3),
+        "end": dt.date(2016, 2, 29),
+        "show": "change",
+    }
 
 
 def test_it_accepts_iso_dates_and_datetimes_from_date_pickers():

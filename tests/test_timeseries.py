@@ -124,6 +124,18 @@ def test_the_csv_is_the_resampled_series_on_screen(client_for):
     )
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode()
+    assert text.splitlines()[0] == (
+        "Week from,Metric,Revenue (USD),4-week mean (USD),Standard deviations from the recent mean,"
+        "Unusual,A year before (USD)"
+    )
+    assert len(text.splitlines()) == 1 + 156
+
+
+def test_the_raw_csv_keeps_the_data_functions_column_names(client_for):
+    response = client_for("timeseries").get(
+        "/dashboards/timeseries/export-raw.csv?series=revenue&resample=week&window=4&threshold=2.5&yoy=on"
+    )
+    text = b"".join(response.streaming_content).decode()
     assert text.splitlines()[0] == "date,series,value,rolling_mean,zscore,anomaly,value_year_before"
     assert len(text.splitlines()) == 1 + 156
 

@@ -24,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
+from dashkit import formats
 from dashkit.look import control, dark_figure, ink
 from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Number, ParamError
@@ -70,8 +71,12 @@ EXPERIMENTS = {
     ),
 }
 COLORS = {"A": "#4cc9f0", "B": "#f72585"}
+# How the numbers read, on the chart, in the results and in the exports.
+RATE = formats.percent(2)
+RATE_AXIS = formats.percent(1)
+COUNT = formats.number(0)
 # "normal": the filled bands would otherwise reverse the legend.
-RATE_LAYOUT = {"legend": {"traceorder": "normal"}, "yaxis_tickformat": ".1%"}
+RATE_LAYOUT = {"legend": {"traceorder": "normal"}, "yaxis_tickformat": RATE_AXIS.d3()}
 BANDS = {"A": "rgba(76, 201, 240, 0.15)", "B": "rgba(247, 37, 133, 0.15)"}
 
 
@@ -248,8 +253,18 @@ def calculator_params(values: dict[str, Any]) -> dict[str, Any]:
     return dashboard.clean({name: values[name] for name in CALCULATOR})
 
 
-def _pct(value: float, digits: int = 2) -> str:
-    return f"{value * 100:.{digits}f}%"
+def columns(params: dict[str, Any]) -> list[formats.Column]:
+    """The export's columns, named for the metric."""
+    metric = METRICS[params["metric"]]
+    return [
+        formats.Column("date", "Date", formats.date()),
+        formats.Column("variant", "Variant", formats.text()),
+        formats.Column("visitors", "Visitors", COUNT),
+        formats.Column("conversions", metric, COUNT),
+        formats.Column("cumulative_visitors", "Visitors so far", COUNT),
+        formats.Column("cumulative_conversions", f"{metric} so far", COUNT),
+        formats.Column("cumulative_rate", f"{RATE_NAMES[params['metric']].capitalize()} rate so far", RATE),
+    ]
 
 
 def _points(value: float, digits: int = 2) -> str:
@@ -319,10 +334,10 @@ def results_table(comparison: Comparison) -> html.Table:
                 html.Td(
                     html.B(v.variant, style={"color": ink(f"series-{v.variant.lower()}", COLORS[v.variant])})
                 ),
-                html.Td(f"{v.visitors:,}"),
-                html.Td(f"{v.conversions:,}"),
-                html.Td(_pct(v.rate)),
-                html.Td(f"{_pct(v.ci[0])} – {_pct(v.ci[1])}"),
+                html.Td(COUNT.text(v.visitors)),
+                html.Td(COUNT.text(v.conversions)),
+                html.Td(RATE.text(v.rate)),
+                html.Td(f"{RATE.text(v.ci[0])} – {RATE.text(v.ci[1])}"),
             ]
         )
         for v in (c.a, c.b)
@@ -377,7 +392,7 @@ def cumulative_figure(frame: pd.DataFrame, metric: str) -> go.Figure:
                 name=variant,
                 mode="lines",
                 line={"color": COLORS[variant], "width": 2},
-                hovertemplate="%{y:.2%}",
+                hovertemplate=RATE.hover(),
             )
         )
     return fig
@@ -445,6 +460,10 @@ def layout(params: dict[str, Any]) -> html.Div:
                         ],
                         className="de-panel",
                         id="results-panel",
+                        # Wider than a phone: it scrolls, so the keyboard must reach it.
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-label": "Results"},
                         style={"gridColumn": "1", "gridRow": "1"},
                     ),
                     html.Div(
@@ -484,11 +503,11 @@ def layout(params: dict[str, Any]) -> html.Div:
 
 
 def charts(params: dict[str, Any]) -> dict[str, go.Figure]:
-    """The view's chart, for a scheduled report's e-mail."""
+    """The view's chart, for its PDF and PNG and a scheduled report's e-mail."""
     return {chart_title(params["metric"]): cumulative_figure(data(params), params["metric"])}
 
 
-def figures(params: dict[str, Any]) -> dict[str, float]:
+def key_figures(params: dict[str, Any]) -> dict[str, float]:
     """The view's key figures, which users can be alerted on."""
     comparison = compare(data(params))
     return {
@@ -580,8 +599,20 @@ def register_callbacks(app: Any) -> None:
 
 
 PARAMS = (
-    Choice(name="experiment", label="Experiment", choices=tuple(EXPERIMENTS), default="checkout-redesign"),
-    Choice(name="metric", label="Metric", choices=tuple(METRICS), default="signups"),
+    Choice(
+        name="experiment",
+        label="Experiment",
+        choices=tuple(EXPERIMENTS),
+        default="checkout-redesign",
+        labels=tuple((key, e.name) for key, e in EXPERIMENTS.items()),
+    ),
+    Choice(
+        name="metric",
+        label="Metric",
+        choices=tuple(METRICS),
+        default="signups",
+        labels=tuple(METRICS.items()),
+    ),
     Number(name="baseline", label="Baseline rate (%)", min=0.1, max=99, default=5.0),
     Number(name="mde", label="Effect (percentage points)", min=0.1, max=50, default=1.0),
     Number(name="power", label="Chance to detect it (%)", min=50, max=99.9, default=80.0),
@@ -604,7 +635,8 @@ dashboard = Dashboard(
     params=PARAMS,
     data=data,
     charts=charts,
-    figures=figures,
+    key_figures=key_figures,
+    columns=columns,
     layout=layout,
     register_callbacks=register_callbacks,
 )

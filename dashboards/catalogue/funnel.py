@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
+from dashkit import formats
 from dashkit.dates import DatePresets
 from dashkit.look import control, dark_figure, ink
 from dashkit.memo import memoize
@@ -51,9 +52,21 @@ COUNTRIES = {
 CHANNEL_CHOICES = (ALL, *CHANNELS)
 COUNTRY_CHOICES = (ALL, *COUNTRIES)
 COLORS = {"A": "#4cc9f0", "B": "#f72585"}
-# Room for the stage names on the left; funnels are hovered bar by bar.
-FUNNEL_LAYOUT = {"margin": {"l": 84, "b": 24}, "hovermode": "closest"}
 INK = {"A": "#0b1220", "B": "#ffffff"}  # text inside the bars
+
+# How the numbers read, on the chart, in the table, the summary and the exports.
+COUNT = formats.number(0)
+STEP = formats.percent(1)
+OVERALL = formats.percent(2)
+SHARE_AXIS = formats.percent(1)
+POINTS_DIFF = formats.number(2, signed=True)  # A − B, in percentage points
+COLUMNS = (
+    formats.Column("segment", "Segment", formats.text()),
+    formats.Column("date", "Date", formats.date()),
+    formats.Column("channel", "Channel", formats.text()),
+    formats.Column("country", "Country", formats.text()),
+    *(formats.Column(stage, STAGE_LABELS[stage], COUNT) for stage in STAGES),
+)
 
 
 @cache
@@ -159,48 +172,50 @@ def segment_label(channel: str, country: str) -> str:
 
 
 def funnel_figure(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> go.Figure:
-    """One funnel per segment, side by side, each scaled to its own visits."""
-    fig = dark_figure("Funnel: count (step conversion), each segment to its own scale", **FUNNEL_LAYOUT)
-    fig.update_layout(
-        legend={"orientation": "h", "y": -0.01, "x": 0.5, "xanchor": "center", "yanchor": "top"},
-        margin={"b": 40},
+    """Each step's share of visits, per segment, on a log scale: a purchase rate of 0.4%
+    is still a bar a person can see and compare, where bars to scale would be slivers."""
+    fig = dark_figure("Funnel: count (step conversion)", hovermode="closest", barmode="group", bargap=0.25)
+    # Segments are named A and B in the legend, as in the summary and the table: a phone has
+    # no room for "All channels · all countries" beside the title.
+    fig.update_layout(margin={"l": 84, "b": 48})
+    shares = [rate for table in tables.values() for rate in table["overall_rate"] if rate > 0]
+    low = min(shares, default=0.001)
+    fig.update_xaxes(
+        type="log",
+        # From a third of the smallest share: the shortest bar keeps room for its label.
+        range=[math.log10(low / 3), 0.06],
+        dtick=1,  # 0.1%, 1%, 10%, 100%: a label per tenfold step
+        title={"text": "Share of visits (log scale)"},
+        **SHARE_AXIS.axis(),
     )
-    for i, (name, table) in enumerate(tables.items()):
+    fig.update_yaxes(autorange="reversed")
+    for name, table in tables.items():
         text = [
-            f"{count:,}" if math.isnan(step) else f"{count:,} ({step * 100:.1f}%)"
+            COUNT.text(count) if math.isnan(step) else f"{COUNT.text(count)} ({STEP.text(step)})"
             for count, step in zip(table["count"], table["step_rate"], strict=True)
         ]
-        axis = "x" if i == 0 else f"x{i + 1}"
         fig.add_trace(
-            go.Funnel(
-                name=f"{name}: {labels[name]}",
+            go.Bar(
+                name=name,
                 y=table["stage"].tolist(),
-                x=table["count"].tolist(),
-                xaxis=axis,
+                x=table["overall_rate"].fillna(0).tolist(),
+                orientation="h",
                 text=text,
-                textinfo="text",
                 textposition="auto",
-                marker={"color": COLORS[name]},
+                insidetextanchor="end",
+                textfont={"size": 12},
                 insidetextfont={"color": INK[name]},
-                connector={"line": {"color": "#3a4b6e", "width": 1}, "fillcolor": "rgba(76, 97, 140, .25)"},
-                hovertemplate="%{y}: %{x:,}<br>%{percentPrevious:.2%} of the stage before"
-                "<br>%{percentInitial:.2%} of visits<extra>" + name + "</extra>",
+                marker={"color": COLORS[name]},
+                customdata=[
+                    [int(count), 1.0 if math.isnan(step) else float(step)]
+                    for count, step in zip(table["count"], table["step_rate"], strict=True)
+                ],
+                hovertemplate=f"%{{y}}: {COUNT.hover('customdata[0]')}"
+                f"<br>{STEP.hover('customdata[1]')} of the step before"
+                f"<br>{OVERALL.hover('x')} of visits<extra>{name}: {labels[name]}</extra>",
             )
         )
-    width = 1 / len(tables)
-    for i in range(len(tables)):
-        key = "xaxis" if i == 0 else f"xaxis{i + 1}"
-        domain = [i * width + (0.02 if i else 0), (i + 1) * width - (0.02 if i < len(tables) - 1 else 0)]
-        fig.update_layout({key: {"domain": domain, "anchor": "y", "visible": False}})
     return fig
-
-
-def _pct(value: float, digits: int = 2) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value * 100:.{digits}f}%"
-
-
-def _count(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else f"{value:,.0f}"
 
 
 def conversion_table(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> html.Table:
@@ -246,22 +261,24 @@ def conversion_table(tables: dict[str, pd.DataFrame], labels: dict[str, str]) ->
                 "—"
                 if math.isnan(row["drop_off"])
                 else [
-                    _count(row["drop_off"]),
+                    COUNT.text(row["drop_off"]),
                     html.Br(),
-                    html.Span(_pct(row["drop_off_rate"], 1), style=muted),
+                    html.Span(STEP.text(row["drop_off_rate"]), style=muted),
                 ]
             )
             cells += [
-                html.Td(_count(row["count"]), style=cell),
-                html.Td(_pct(row["step_rate"], 1), style=cell),
-                html.Td(_pct(row["overall_rate"]), style=cell),
+                html.Td(COUNT.text(row["count"]), style=cell),
+                html.Td(STEP.text(row["step_rate"]), style=cell),
+                html.Td(OVERALL.text(row["overall_rate"]), style=cell),
                 html.Td(drop, style=cell),
             ]
         diff = (a["overall_rate"].iloc[i] - b["overall_rate"].iloc[i]) * 100
         if i == 0 or math.isnan(diff):
             cells.append(html.Td("—", style=cell))
         else:
-            cells.append(html.Td(f"{diff:+.2f}", className="de-up" if diff >= 0 else "de-down", style=cell))
+            cells.append(
+                html.Td(POINTS_DIFF.text(diff), className="de-up" if diff >= 0 else "de-down", style=cell)
+            )
         rows.append(html.Tr(cells))
     # The unit under the table, not in its header: a wider column would not fit beside the chart.
     caption = html.Caption(
@@ -280,9 +297,9 @@ def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[htm
                     html.B(name, style={"color": ink(f"series-{name.lower()}", COLORS[name])}),
                     labels[name],
                     ": visits ",
-                    html.B(_count(table["count"].iloc[0])),
+                    html.B(COUNT.text(table["count"].iloc[0])),
                     " · conversion ",
-                    html.B(_pct(table["overall_rate"].iloc[-1])),
+                    html.B(OVERALL.text(table["overall_rate"].iloc[-1])),
                 ],
                 className="de-stat",
                 title="Overall conversion: purchases / visits",
@@ -296,7 +313,8 @@ def summary(tables: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[htm
                 [
                     "A − B conversion ",
                     html.Span(
-                        f"{diff:+.2f} percentage points", className="de-up" if diff >= 0 else "de-down"
+                        f"{POINTS_DIFF.text(diff)} percentage points",
+                        className="de-up" if diff >= 0 else "de-down",
                     ),
                 ],
                 className="de-stat",
@@ -347,6 +365,10 @@ def layout(params: dict[str, Any]) -> html.Div:
                         [html.H2("Conversion by stage"), html.Div(id="table")],
                         className="de-panel",
                         id="conversion",
+                        # Wider than a phone: it scrolls, so the keyboard must reach it.
+                        tabIndex="0",
+                        role="region",
+                        **{"aria-label": "Conversion by stage"},
                     ),
                 ],
                 className="de-charts",
@@ -370,11 +392,11 @@ def view(params: dict[str, Any]) -> tuple[dict, html.Table, list[html.Span]]:
 
 
 def charts(params: dict[str, Any]) -> dict[str, dict]:
-    """The view's chart, for a scheduled report's e-mail."""
+    """The view's chart, for its PDF and PNG and a scheduled report's e-mail."""
     return {"Funnel": view(params)[0]}
 
 
-def figures(params: dict[str, Any]) -> dict[str, float]:
+def key_figures(params: dict[str, Any]) -> dict[str, float]:
     """The view's key figures, which users can be alerted on."""
     frame = data(params)
     rates = {
@@ -428,7 +450,7 @@ dashboard = Dashboard(
         "Compare two segments side by side",
     ),
     tags=("funnel", "conversion", "marketing"),
-    traces=("funnel",),
+    traces=("bar",),
     params=(
         Choice(name="channel", label="A: channel", choices=CHANNEL_CHOICES, default=ALL),
         Choice(name="country", label="A: country", choices=COUNTRY_CHOICES, default=ALL),
@@ -440,7 +462,8 @@ dashboard = Dashboard(
     rules=(InOrder(first="start", last="end"),),
     data=data,
     charts=charts,
-    figures=figures,
+    key_figures=key_figures,
+    columns=COLUMNS,
     layout=layout,
     register_callbacks=register_callbacks,
 )

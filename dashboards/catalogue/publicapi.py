@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
+from dashkit import formats
 from dashkit.look import control, dark_figure
 from dashkit.sources import Fetched, JsonSource
 from dashkit.spec import Choice, Dashboard, MultiChoice, ParamError, data_dir
@@ -28,6 +29,9 @@ BASES = ("EUR", "USD", "GBP", "CHF", "JPY")
 PERIODS = {"1M": 31, "3M": 92, "6M": 183, "1Y": 366}  # calendar days back from the latest rate
 COLORS = ("#4cc9f0", "#f72585", "#7b61ff", "#3ddc97", "#ffb703", "#ff8a5b")
 SNAPSHOT = "exchange_rates_snapshot.json"
+# How the numbers read, on the chart, in the table and in the exports.
+CHANGE = formats.percent(2, points=True, signed=True)
+RATE = formats.number(4)
 
 
 def setting(name: str, default: str) -> str:
@@ -95,8 +99,19 @@ def data(params: dict[str, Any]) -> pd.DataFrame:
     return frame_from(fetch().payload, params)
 
 
+def columns(params: dict[str, Any]) -> list[formats.Column]:
+    return [
+        formats.Column("date", "Date", formats.date()),
+        formats.Column("base", "Base", formats.text()),
+        formats.Column("currency", "Currency", formats.text()),
+        formats.Column("rate", f"Rate (per 1 {params['base']})", RATE),
+        formats.Column("change_pct", "Change since start", CHANGE),
+    ]
+
+
 def change_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
-    fig = dark_figure(f"Change against {params['base']} since {frame['date'].min():%Y-%m-%d}", "Change (%)")
+    fig = dark_figure(f"Change against {params['base']} since {frame['date'].min():%Y-%m-%d}", "Change")
+    fig.update_yaxes(**CHANGE.axis())
     for color, (currency, rows) in zip(COLORS, frame.groupby("currency", sort=False), strict=False):
         fig.add_trace(
             go.Scatter(
@@ -106,7 +121,7 @@ def change_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
                 mode="lines",
                 line={"color": color, "width": 1.6},
                 customdata=rows["rate"],
-                hovertemplate="%{y:+.2f}% (%{customdata:.4f})",
+                hovertemplate=f"{CHANGE.hover()} ({RATE.hover('customdata')} per {params['base']})",
             )
         )
     fig.add_hline(y=0, line={"color": "#3a4b6e", "width": 1})
@@ -126,9 +141,9 @@ def latest_table(frame: pd.DataFrame, params: dict[str, Any]) -> html.Table:
             html.Tr(
                 [
                     html.Td(currency),
-                    html.Td(f"{last:,.4f}"),
-                    html.Td(f"{day:+.2f}%", className="de-up" if day >= 0 else "de-down"),
-                    html.Td(f"{period:+.2f}%", className="de-up" if period >= 0 else "de-down"),
+                    html.Td(RATE.text(last)),
+                    html.Td(CHANGE.text(day), className="de-up" if day >= 0 else "de-down"),
+                    html.Td(CHANGE.text(period), className="de-up" if period >= 0 else "de-down"),
                 ]
             )
         )
@@ -187,7 +202,7 @@ def layout(params: dict[str, Any]) -> html.Div:
 
 
 def charts(params: dict[str, Any]) -> dict[str, go.Figure]:
-    """The view's chart, for a scheduled report's e-mail."""
+    """The view's chart, for its PDF and PNG and a scheduled report's e-mail."""
     return {"Exchange rates": change_figure(data(params), params)}
 
 
@@ -246,6 +261,7 @@ dashboard = Dashboard(
     ),
     data=data,
     charts=charts,
+    columns=columns,
     layout=layout,
     register_callbacks=register_callbacks,
 )

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
 
+from dashkit import formats
 from dashkit.look import control, dark_figure
 from dashkit.memo import memoize
 from dashkit.spec import Choice, Dashboard, Number, ParamError
@@ -27,10 +28,18 @@ LAST_DAY = dt.date(2025, 12, 31)
 
 # name -> (label, unit, level on the first day, yearly growth, how periods combine)
 SERIES = {
-    "signups": ("Sign-ups", "Sign-ups", 420.0, 0.35, "sum"),
-    "revenue": ("Revenue", "USD", 18_500.0, 0.22, "sum"),
-    "active_users": ("Active users", "Users", 9_800.0, 0.28, "mean"),
+    "signups": ("Sign-ups", "sign-ups", 420.0, 0.35, "sum"),
+    "revenue": ("Revenue", "", 18_500.0, 0.22, "sum"),
+    "active_users": ("Active users", "users", 9_800.0, 0.28, "mean"),
 }
+# How each series' values read, on the chart, in the summary and in the exports.
+FORMATS = {
+    "signups": formats.number(0),
+    "revenue": formats.money(0),
+    "active_users": formats.number(0),
+}
+GROWTH = formats.percent(1, signed=True)
+ZSCORE = formats.number(1, signed=True)
 RESAMPLE = {"day": ("D", 364), "week": ("W-MON", 52), "month": ("MS", 12)}  # rule, periods in a year
 COLORS = {"value": "#4cc9f0", "rolling": "#ffb703", "year_before": "#7b61ff", "anomaly": "#ff6b6b"}
 LIVE_KEEP = 500  # points the live chart keeps
@@ -79,9 +88,30 @@ def data(params: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def columns(params: dict[str, Any]) -> list[formats.Column]:
+    """The export's columns: their units follow the metric, the mean's name the window."""
+    label = SERIES[params["series"]][0]
+    fmt = FORMATS[params["series"]]
+    return [
+        formats.Column(
+            "date",
+            "Date" if params["resample"] == "day" else f"{params['resample'].title()} from",
+            formats.date(),
+        ),
+        formats.Column("series", "Metric", formats.text({k: v[0] for k, v in SERIES.items()})),
+        formats.Column("value", label, fmt),
+        formats.Column("rolling_mean", f"{params['window']}-{params['resample']} mean", fmt),
+        formats.Column("zscore", "Standard deviations from the recent mean", formats.number(2, signed=True)),
+        formats.Column("anomaly", "Unusual", formats.flag()),
+        formats.Column("value_year_before", "A year before", fmt),
+    ]
+
+
 def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
-    label, unit, *_ = SERIES[params["series"]]
-    fig = dark_figure(f"{label} per {params['resample']}", unit)
+    label = SERIES[params["series"]][0]
+    fmt = FORMATS[params["series"]]
+    fig = dark_figure(f"{label} per {params['resample']}", label)
+    fig.update_yaxes(**fmt.axis())
     if params["yoy"] == "on":
         fig.add_trace(
             go.Scatter(
@@ -89,6 +119,7 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
                 y=frame["value_year_before"],
                 name="A year before",
                 mode="lines",
+                hovertemplate=fmt.hover(),
                 line={"color": COLORS["year_before"], "width": 1.2, "dash": "dot"},
             )
         )
@@ -99,6 +130,7 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
             name=label,
             mode="lines",
             line={"color": COLORS["value"], "width": 1.4},
+            hovertemplate=fmt.hover(),
         )
     )
     fig.add_trace(
@@ -107,6 +139,7 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
             y=frame["rolling_mean"],
             name=f"{params['window']}-{params['resample']} mean",
             mode="lines",
+            hovertemplate=fmt.hover(),
             line={"color": COLORS["rolling"], "width": 2},
         )
     )
@@ -120,28 +153,33 @@ def series_figure(frame: pd.DataFrame, params: dict[str, Any]) -> go.Figure:
             mode="markers",
             marker={"color": COLORS["anomaly"], "size": 8, "symbol": "circle-open", "line": {"width": 2}},
             customdata=anomalies["zscore"],
-            hovertemplate="%{customdata} standard deviations from the recent mean<extra>anomaly</extra>",
+            hovertemplate=ZSCORE.hover("customdata")
+            + " standard deviations from the recent mean<extra>anomaly</extra>",
         )
     )
     return fig
 
 
 def summary(frame: pd.DataFrame, params: dict[str, Any]) -> list[html.Span]:
-    label, unit, *_ = SERIES[params["series"]]
+    _, unit, *_ = SERIES[params["series"]]
+    fmt = FORMATS[params["series"]]
     last = frame.iloc[-1]
     stats = [
         html.Span(
-            [html.B("Latest"), f"{last['value']:,.0f} {unit.lower()} ({last['date']:%Y-%m-%d})"],
+            [
+                html.B("Latest"),
+                f"{fmt.text(last['value'])}{' ' + unit if unit else ''} ({last['date']:%Y-%m-%d})",
+            ],
             className="de-stat",
         )
     ]
     if pd.notna(last["value_year_before"]):
-        pct = (last["value"] / last["value_year_before"] - 1) * 100
+        change = last["value"] / last["value_year_before"] - 1
         stats.append(
             html.Span(
                 [
                     html.B("Year over year"),
-                    html.Span(f"{pct:+.1f}%", className="de-up" if pct >= 0 else "de-down"),
+                    html.Span(GROWTH.text(change), className="de-up" if change >= 0 else "de-down"),
                 ],
                 className="de-stat",
                 id="summary-yoy",
@@ -313,11 +351,11 @@ def view(params: dict[str, Any]) -> tuple[dict, list[html.Span]]:
 
 
 def charts(params: dict[str, Any]) -> dict[str, dict]:
-    """The view's chart, for a scheduled report's e-mail."""
+    """The view's chart, for its PDF and PNG and a scheduled report's e-mail."""
     return {"Daily values": view(params)[0]}
 
 
-def figures(params: dict[str, Any]) -> dict[str, float]:
+def key_figures(params: dict[str, Any]) -> dict[str, float]:
     """The view's key figures, which users can be alerted on."""
     frame = data(params)
     return {"latest value": float(frame["value"].iloc[-1]), "anomalies": float(frame["anomaly"].sum())}
@@ -380,15 +418,35 @@ dashboard = Dashboard(
         "active_users); add --every 2 for a demo stream."
     ),
     params=(
-        Choice(name="series", label="Metric", choices=tuple(SERIES), default="signups"),
-        Choice(name="resample", label="Per", choices=tuple(RESAMPLE), default="day"),
+        Choice(
+            name="series",
+            label="Metric",
+            choices=tuple(SERIES),
+            default="signups",
+            labels=tuple((k, v[0]) for k, v in SERIES.items()),
+        ),
+        Choice(
+            name="resample",
+            label="Per",
+            choices=tuple(RESAMPLE),
+            default="day",
+            labels=tuple((k, k.title()) for k in RESAMPLE),
+        ),
         Number(name="window", label="Rolling window", min=2, max=90, integer=True, default=28),
         Number(name="threshold", label="Anomaly threshold", min=1.5, max=6, default=3.0),
-        Choice(name="yoy", label="Year before", choices=("on", "off"), default="on"),
+        Choice(
+            name="yoy",
+            label="Year before",
+            choices=("on", "off"),
+            default="on",
+            labels=(("on", "Show"), ("off", "Hide")),
+            describes_data=False,
+        ),
     ),
     data=data,
     charts=charts,
-    figures=figures,
+    key_figures=key_figures,
+    columns=columns,
     layout=layout,
     register_callbacks=register_callbacks,
 )

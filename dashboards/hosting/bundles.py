@@ -316,6 +316,8 @@ def _local_page(page: str, prefix: str, traces: frozenset[str]) -> str:
         f'<link rel="preload" href="{prefix}_dash-dependencies" as="fetch" crossorigin>'
         f'<link rel="stylesheet" href="{static("portal/frame.css")}">'
         f'<script src="{static("portal/frame.js")}"></script>'
+        f'<link rel="stylesheet" href="{static("portal/frame-phone.css")}">'
+        f'<script src="{static("portal/frame-phone.js")}"></script>'
         f'<script src="{static("portal/plotly-defaults.js")}"></script>'
     )
     kit = KIT_STYLES in page

@@ -207,12 +207,13 @@ def _dashboard_for(module, app: dash.Dash, *, slug: str) -> Dashboard:
         params=portal.params,
         data=portal.data,
         charts=portal.charts,
-        figures=portal.figures,
+        key_figures=portal.key_figures,
         features=portal.features,
         tags=portal.tags,
         live=portal.live,
         staff_note=portal.staff_note,
         traces=portal.traces,
+        columns=portal.columns,
     )
 
 

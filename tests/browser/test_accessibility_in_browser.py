@@ -336,3 +336,74 @@ def test_no_serious_violation_on_the_pages_of_a_view_that_never_breaks(
     # The logo link's name on phones is the phone layout's own change (issue 23, item 8).
     found = [line for line in found if not (size[0] < 640 and "link-name: ['.brand']" in line)]
     assert not found, "\n".join(found)
+
+
+@pytest.fixture
+def phone_visit(browser, live_server):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield Visit(page, live_server.url)
+    context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_serious_violation_on_a_phone(phone_visit, live_cast, theme):
+    """390 x 844: the logo link, the folded actions and filters, every dashboard and its frame."""
+    User.objects.update(theme=theme)
+    visit = phone_visit
+    found = check_page(visit, "/accounts/login/")
+    visit.log_in("admin")
+    for path in ("/", "/reports/", "/accounts/password_change/", "/admin/"):
+        found += check_page(visit, path)
+    for dashboard in registry.all_dashboards():
+        found += check_page(visit, f"/dashboards/{dashboard.slug}/")
+        frame = frame_of(visit)
+        found += [f"{dashboard.slug} frame {line}" for line in violations(frame)]
+        toggle = visit.page.frame_locator("#dash-app").get_by_role("button", name="Filters")
+        if toggle.count():
+            toggle.click()
+            found += [f"{dashboard.slug} frame, filters open {line}" for line in violations(frame)]
+    visit.goto("/dashboards/stocktoday/")
+    visit.page.get_by_role("button", name="Actions").click()
+    found += [f"open actions {line}" for line in violations(visit.page)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1366, 390])
+def test_no_serious_violation_on_a_page_with_a_message(browser, live_server, live_cast, theme, width):
+    """A message after an action (a report saved, access requested) keeps the page's lists whole."""
+    User.objects.update(theme=theme)
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if width < 500 else 768}, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    visit = Visit(page, live_server.url)
+    try:
+        visit.log_in("viewer")
+        visit.goto("/dashboards/stocktoday/")
+        page.locator(
+            "form.request-form button[type=submit], form[action$='/request-access/'] button"
+        ).first.click()
+        page.wait_for_load_state()
+        expect(page.locator(".messages .message")).to_have_count(1)
+        found = [f"after requesting access {line}" for line in violations(page)]
+
+        page.context.clear_cookies()
+        visit.log_in("sales")
+        visit.goto("/dashboards/stocktoday/")
+        if width < 500:
+            page.get_by_role("button", name="Actions").click()
+        page.locator("#save-menu summary").click()
+        page.fill("#report-name", "Tech pair")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_url("**/reports/*/")
+        expect(page.locator(".messages .message")).to_have_count(1)
+        found += [f"after saving a report {line}" for line in violations(page)]
+        assert not found, "\n".join(found)
+    finally:
+        context.close()

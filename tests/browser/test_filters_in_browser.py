@@ -11,7 +11,7 @@ from tests.browser.conftest import choose
 
 pytestmark = pytest.mark.browser
 
-DEFAULT_QUERY = "?tickers=AAPL&start=2007-01-03&end=2016-02-29"
+DEFAULT_QUERY = "?tickers=AAPL&start=2007-01-03&end=2016-02-29&show=change"
 
 
 def open_stock_today(visit, query: str = ""):
@@ -41,14 +41,18 @@ def test_last_30_days_sets_both_dates_to_the_end_of_the_data_and_the_address_fol
     # The 30 days that end on the data's last day (29 February 2016), not today.
     expect(frame.locator("#start")).to_have_value("2016-01-31")
     expect(frame.locator("#end")).to_have_value("2016-02-29")
-    visit.page.wait_for_url("**/dashboards/stocktoday/?tickers=AAPL&start=2016-01-31&end=2016-02-29")
+    visit.page.wait_for_url(
+        "**/dashboards/stocktoday/?tickers=AAPL&start=2016-01-31&end=2016-02-29&show=change"
+    )
     expect(frame.locator("#prices .xtick").first).to_contain_text("Feb")
 
     # A first day of one's own: the menu says Custom, and the address follows again.
     frame.locator("#start").fill("2016-01-15")
     frame.locator("#start").press("Tab")
     expect(frame.locator("#date-preset")).to_contain_text("Custom")
-    visit.page.wait_for_url("**/dashboards/stocktoday/?tickers=AAPL&start=2016-01-15&end=2016-02-29")
+    visit.page.wait_for_url(
+        "**/dashboards/stocktoday/?tickers=AAPL&start=2016-01-15&end=2016-02-29&show=change"
+    )
     assert visit.console_errors == []
     assert visit.foreign_requests() == []
 
@@ -72,7 +76,7 @@ def test_reset_restores_the_defaults_the_address_and_what_save_report_saves(visi
     visit.page.get_by_role("button", name="Save", exact=True).click()
     visit.page.wait_for_url("**/reports/*/")
     saved = Report.objects.get(name="Starting view")
-    assert saved.params == {"tickers": ["AAPL"], "start": "2007-01-03", "end": "2016-02-29"}
+    assert saved.params == {"tickers": ["AAPL"], "start": "2007-01-03", "end": "2016-02-29", "show": "change"}
 
 
 def test_the_calendar_opens_at_the_month_of_the_selected_date(visit, live_cast):
@@ -110,6 +114,8 @@ def test_on_a_saved_report_the_address_stays_the_reports_until_the_filters_chang
     assert address(visit) == f"/reports/{report.pk}/"
 
     choose_period(visit, frame, "Year to date")
-    visit.page.wait_for_url("**/dashboards/stocktoday/?tickers=IBM&start=2016-01-01&end=2016-02-29")
+    visit.page.wait_for_url(
+        "**/dashboards/stocktoday/?tickers=IBM&start=2016-01-01&end=2016-02-29&show=change"
+    )
     choose_period(visit, frame, "Last 90 days")  # the report's own filters again
     visit.page.wait_for_url(f"**/reports/{report.pk}/")

@@ -143,12 +143,12 @@ def test_on_a_phone_the_dashboard_actions_fold_into_one_menu(phone, live_cast):
     phone.sign_in("sales")
     phone.goto("/dashboards/stocktoday/?tickers=AAPL")
     toggle = page.get_by_role("button", name="Actions")
-    actions = ("#copy-link", "#export-csv", "#save-menu summary", "#reports-menu summary")
+    actions = ("#copy-link", "#download-menu summary", "#save-menu summary", "#reports-menu summary")
     expect(toggle).to_be_visible()
     for action in actions:
         expect(page.locator(action)).to_be_hidden()
     head = page.locator(".dashboard-head").bounding_box()
-    assert head["height"] < 140  # the charts get the rest of the screen
+    assert head["height"] < 64  # the title and the actions: the charts get the rest of the screen
 
     toggle.click()
     for action in actions:
@@ -174,6 +174,57 @@ def test_on_a_wide_screen_the_dashboard_actions_stay_in_the_toolbar(visit, live_
     visit.sign_in("sales")
     visit.goto("/dashboards/stocktoday/")
     expect(page.get_by_role("button", name="Actions")).to_be_hidden()
-    for action in ("#copy-link", "#export-csv", "#save-menu summary", "#reports-menu summary"):
+    for action in ("#copy-link", "#download-menu summary", "#save-menu summary", "#reports-menu summary"):
         expect(page.locator(action)).to_be_visible()
     expect(page.get_by_role("button", name="Close")).to_be_hidden()
+
+
+def frame_of(visit: Visit):
+    visit.page.locator("#dash-app").wait_for()
+    expect(visit.page.frame_locator("#dash-app").locator("html[data-frame=ready]")).to_have_count(
+        1, timeout=30_000
+    )
+    return visit.page.frame_locator("#dash-app")
+
+
+def test_on_a_phone_the_first_screen_shows_a_chart_and_the_filters_open_from_one_button(phone, live_cast):
+    """The funnel has seven filters and three key figures: on a phone they used to fill the
+    first screen before any chart."""
+    page = phone.page
+    phone.sign_in("admin")
+    phone.goto("/dashboards/funnel/")
+    frame = frame_of(phone)
+    expect(page.get_by_role("link", name="Dash Engine: the gallery")).to_be_visible()
+    header = (
+        page.locator(".site-nav").bounding_box()["height"]
+        + page.locator(".dashboard-head").bounding_box()["height"]
+    )
+    assert header < 120
+
+    toggle = frame.get_by_role("button", name="Filters")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(frame.locator("#channel")).to_be_hidden()
+    chart = frame.locator("#funnel .main-svg").first
+    expect(chart).to_be_visible()
+    top = page.locator("#dash-app").bounding_box()["y"] + chart.bounding_box()["y"]
+    assert top < 844 / 2  # the chart starts in the upper half of the first screen
+    assert frame.locator("#funnel .xtick").count() >= 3  # its axis is drawn, labels and all
+
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    for control in ("#channel", "#country", "#compare_channel", "#compare_country", "#start", "#end"):
+        expect(frame.locator(control)).to_be_visible()
+    expect(frame.get_by_text("A: channel", exact=True)).to_be_visible()
+    toggle.click()
+    expect(frame.locator("#channel")).to_be_hidden()
+    assert_fits(phone, "the funnel on a phone")
+    assert phone.console_errors == []
+
+
+def test_on_a_wide_screen_the_filters_need_no_button(visit, live_cast):
+    visit.sign_in("admin")
+    visit.goto("/dashboards/funnel/")
+    frame = frame_of(visit)
+    expect(frame.locator("#channel")).to_be_visible()
+    expect(frame.get_by_role("button", name="Filters")).to_be_hidden()

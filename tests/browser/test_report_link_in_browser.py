@@ -43,7 +43,7 @@ def test_copy_link_on_a_report_copies_the_report_then_the_changed_view(visit, li
         "title", "The link opens the dashboard as you see it now, not the saved report."
     )
     copied = page.evaluate("navigator.clipboard.readText()")
-    query = "tickers=IBM&tickers=MSFT&tickers=AAPL&start=2010-01-04&end=2012-12-31"
+    query = "tickers=IBM&tickers=MSFT&tickers=AAPL&start=2010-01-04&end=2012-12-31&show=change"
     assert copied == f"{visit.base_url}/dashboards/stocktoday/?{query}"
     assert page.locator("#export-csv").get_attribute("href") == f"/dashboards/stocktoday/export.csv?{query}"
     assert visit.foreign_requests() == []

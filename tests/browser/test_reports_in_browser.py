@@ -42,12 +42,13 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
     expect(frame.locator("#summary-IBM")).to_be_visible()
 
+    page.locator("#download-menu summary").click()
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download CSV").click()
+        page.get_by_role("link", name="Download raw CSV").click()
     path = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(path)
-    # Named after the dashboard and the report (and the day of the download).
-    assert path.name.startswith("stock-today-tech-pair-") and path.suffix == ".csv"
+    # Named after the dashboard, the report and the period of its data.
+    assert path.name.startswith("stock-today-tech-pair-") and path.name.endswith("-raw.csv")
     text = path.read_text()
     assert text.startswith("date,stock,value,change")
     assert ",IBM," in text and ",MSFT," in text and ",AAPL," not in text

@@ -22,12 +22,13 @@ def test_sales_logs_in_opens_stock_today_and_adds_a_ticker(visit, live_cast):
     frame = visit.page.frame_locator("#dash-app")
     frame.locator("html[data-frame='ready']").wait_for(state="attached")  # the skeleton is gone
 
-    # Both charts drawn, one line each for the default ticker.
-    for graph_id in ("prices", "changes"):
-        traces(frame, graph_id).first.wait_for(state="attached")
-        assert traces(frame, graph_id).count() == 1
-    assert "Stock Prices" in frame.locator("#prices").inner_text()
-    assert "Daily Change" in frame.locator("#changes").inner_text()
+    # Both charts drawn: one line for the default ticker, and its bars of daily moves.
+    traces(frame, "prices").first.wait_for(state="attached")
+    assert traces(frame, "prices").count() == 1
+    frame.locator("#changes .barlayer .trace").first.wait_for(state="attached")
+    assert frame.locator("#changes .barlayer .trace").count() == 1
+    assert "Change since 2007-01-03" in frame.locator("#prices").inner_text()
+    assert "Daily moves: share of trading days" in frame.locator("#changes").inner_text()
 
     # Choose another ticker: the chart gains a line.
     frame.locator("#tickers").click()

@@ -9,15 +9,14 @@
   if (!root) return;
   var slug = root.dataset.slug;
   var pageUrl = root.dataset.pageUrl;
-  var exportBase = root.dataset.exportUrl;
   var names = JSON.parse(root.dataset.paramNames);
   var reportUrl = root.dataset.reportUrl || "";
-  var reportExport = root.dataset.reportExportUrl || "";
   var reportPrivate = root.dataset.reportPrivate === "true";
   var status = document.getElementById("tool-status");
   var permalink = document.getElementById("permalink");
   var copyButton = document.getElementById("copy-link");
-  var exportLink = document.getElementById("export-csv");
+  // Every download (CSV, Excel, PDF, PNG, raw CSV) follows the view as the CSV does.
+  var downloadLinks = Array.prototype.slice.call(document.querySelectorAll(".download-link"));
   var paramsField = document.getElementById("report-params");
   var viewUrl = root.dataset.viewUrl;
   var query = new URL(viewUrl).search;
@@ -67,7 +66,9 @@
         ? "Copies a link to the view with your changes; the saved report stays as it was"
         : "Copies a link to the view as you see it now";
     // Download CSV and Save report exist only where the dashboard declares data and parameters.
-    if (exportLink) exportLink.href = onReport ? reportExport : exportBase + query;
+    downloadLinks.forEach(function (link) {
+      link.href = onReport ? link.dataset.reportExportUrl : link.dataset.exportUrl + query;
+    });
   }
 
   window.addEventListener("message", function (event) {
@@ -131,17 +132,22 @@
   }
 
   // Download with a visible progress count; errors are shown, never saved as a file.
-  if (exportLink) exportLink.addEventListener("click", function (event) {
+  var WHAT = { csv: "CSV", raw: "raw CSV", xlsx: "Excel workbook", pdf: "PDF", png: "image" };
+  downloadLinks.forEach(function (link) { link.addEventListener("click", function (event) {
     if (!window.fetch || !window.ReadableStream) return; // plain link as a fallback
     event.preventDefault();
-    exportLink.setAttribute("aria-busy", "true");
-    say("Preparing CSV…", "busy");
-    fetch(exportLink.href, { credentials: "same-origin" }).then(function (response) {
+    var what = WHAT[link.dataset.kind] || "file";
+    var menu = document.getElementById("download-menu");
+    if (menu) menu.open = false;
+    link.setAttribute("aria-busy", "true");
+    say(link.dataset.kind === "pdf" || link.dataset.kind === "png" ? "Drawing the " + what + "…" : "Preparing " + what + "…", "busy");
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) {
         return response.text().then(function (text) { throw new Error(text || response.statusText); });
       }
       var name = filenameOf(response.headers.get("Content-Disposition") || "");
       var rows = response.headers.get("X-Row-Count");
+      var type = response.headers.get("Content-Type") || "application/octet-stream";
       var reader = response.body.getReader();
       var parts = [];
       var received = 0;
@@ -150,27 +156,28 @@
           if (step.done) return;
           parts.push(step.value);
           received += step.value.length;
-          say("Downloading CSV… " + (received / 1048576).toFixed(1) + " MB", "busy");
+          say("Downloading " + what + "… " + (received / 1048576).toFixed(1) + " MB", "busy");
           return pump();
         });
       }
       return pump().then(function () {
-        var url = URL.createObjectURL(new Blob(parts, { type: "text/csv" }));
+        var url = URL.createObjectURL(new Blob(parts, { type: type }));
         var a = document.createElement("a");
         a.href = url;
-        a.download = name || slug + ".csv";
+        a.download = name || slug;
         document.body.appendChild(a);
         a.click();
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-        say("Downloaded " + (rows ? Number(rows).toLocaleString() + " rows" : "the CSV") + ".", "ok");
+        var tabular = link.dataset.kind === "csv" || link.dataset.kind === "raw" || link.dataset.kind === "xlsx";
+        say("Downloaded " + (tabular && rows ? Number(rows).toLocaleString() + " rows" : "the " + what) + ".", "ok");
       });
     }).catch(function (error) {
-      say("Export failed: " + error.message, "error");
+      say("Download failed: " + error.message, "error");
     }).finally(function () {
-      exportLink.removeAttribute("aria-busy");
+      link.removeAttribute("aria-busy");
     });
-  });
+  }); });
 
   // Close one menu when another opens.
   var menus = root.querySelectorAll("details.menu");
