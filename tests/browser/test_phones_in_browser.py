@@ -104,7 +104,7 @@ def test_no_page_scrolls_sideways_for_a_user(phone, live_cast):
 
     phone.goto("/")
     post_form(phone, "/dashboards/funnel/reports/")  # a dashboard sales may not open: the 403 page
-    expect(phone.page.locator(".status-code")).to_have_text("403")
+    expect(phone.page.get_by_role("heading", level=1)).to_have_text("You don’t have access to this dashboard")
     assert_fits(phone, "the 403 page")
 
 
