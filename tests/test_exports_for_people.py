@@ -186,7 +186,10 @@ def test_another_users_private_report_downloads_in_no_form(cast, client, path):
 def test_bad_parameters_get_a_plain_400_and_no_file(sales_client, path):
     response = sales_client.get(f"/dashboards/stocktoday/{path}?tickers=GOOG")
     assert response.status_code == 400
-    assert response.content.decode().startswith("Bad parameter tickers:")
+    assert response.content.decode() == (
+        "This download's choices cannot be used. Tickers: choose at least one of the listed options. "
+        "(Parameter tickers.)"
+    )
     assert not AuditEvent.objects.filter(action="export").exists()
 
 

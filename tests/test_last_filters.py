@@ -12,6 +12,7 @@ from dashboards.models import Dashboard, DefaultReport, LastFilters, Report
 from tests.test_reports import app_state
 
 IBM = {"tickers": ["IBM"], "start": "2010-01-04", "end": "2016-02-29"}
+IBM_KEPT = {**IBM, "show": "change"}  # checked and complete: with the Show choice's default
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def opened(client, path="/dashboards/stocktoday/"):
 
 def test_kept_filters_open_next_visit_with_a_notice_and_reset(sales_client, sales):
     assert keep(sales_client, IBM).json() == {"kept": True}
-    assert LastFilters.objects.get(user=sales).params == IBM
+    assert LastFilters.objects.get(user=sales).params == IBM_KEPT
     state, html = opened(sales_client)
     assert state == IBM
     assert "Your filters from last time are back." in html
@@ -66,7 +67,7 @@ def test_bad_filters_get_400_in_plain_words_and_nothing_is_kept(sales_client, bo
         "/dashboards/stocktoday/last-filters/", json.dumps(body), content_type="application/json"
     )
     assert (response.status_code, response.json()) == (400, {"error": error})
-    assert LastFilters.objects.get().params == IBM
+    assert LastFilters.objects.get().params == IBM_KEPT
 
 
 def test_a_dashboard_one_cannot_open_keeps_nothing(cast):

@@ -17,7 +17,7 @@ from dashboards.models import AuditEvent, Report, ReportNotice, ReportShare
 from dashboards.services import grant_add, grant_remove
 from tests.conftest import make_user
 
-TECH_PAIR = {"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31"}
+TECH_PAIR = {"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31", "show": "change"}
 
 
 def login(user) -> Client:
@@ -239,7 +239,7 @@ def test_my_groups_of_before_become_the_owners_groups_by_name(owner, analysts):
     Report.objects.filter(pk=report.pk).update(visibility="groups")
     from importlib import import_module
 
-    migration = import_module("dashboards.migrations.0010_report_sharing_and_trash")
+    migration = import_module("dashboards.migrations.0012_report_sharing_and_trash")
     migration.groups_to_named(apps, None)
     report.refresh_from_db()
     assert report.visibility == "named"

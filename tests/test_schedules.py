@@ -186,7 +186,7 @@ def test_the_email_holds_the_reports_charts_data_and_links(scheduled, inbox):
     )
     assert parsed(attachment.get_content()) == parsed(expected)
     assert len(parsed(expected)) == 1 + 2 * 61  # the header, 61 trading days of two tickers
-    assert attachment.get_filename() == "stock-today-q1-2015-tech-2026-12-07.csv"
+    assert attachment.get_filename() == "stock-today-q1-2015-tech-2015-01-02-to-2015-03-31.csv"
     # Two PNG charts, 900 × 480, shown in the HTML body.
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert [png_size(part.get_content()) for part in images] == [(900, 480), (900, 480)]
@@ -310,9 +310,9 @@ def test_a_big_csv_is_zipped(scheduled, inbox, settings):
         send_due_reports()
     [message] = inbox.to("alice@example.com")
     [attachment] = list(message.iter_attachments())[-1:]
-    assert attachment.get_filename() == "stock-today-q1-2015-tech-2026-12-07.zip"
+    assert attachment.get_filename() == "stock-today-q1-2015-tech-2015-01-02-to-2015-03-31.zip"
     with zipfile.ZipFile(io.BytesIO(attachment.get_content())) as archive:
-        assert archive.namelist() == ["stock-today-q1-2015-tech-2026-12-07.csv"]
+        assert archive.namelist() == ["stock-today-q1-2015-tech-2015-01-02-to-2015-03-31.csv"]
 
 
 # -- unsubscribe and the owner's controls --------------------------------------------------

@@ -333,8 +333,6 @@ def test_no_serious_violation_on_the_pages_of_a_view_that_never_breaks(
         assert page.locator("#remembered-notice").count() == 1
     finally:
         context.close()
-    # The logo link's name on phones is the phone layout's own change (issue 23, item 8).
-    found = [line for line in found if not (size[0] < 640 and "link-name: ['.brand']" in line)]
     assert not found, "\n".join(found)
 
 
