@@ -8,6 +8,7 @@ polls with `cacheKey` and `job` until the answer.
 """
 
 import base64
+import concurrent.futures
 import json
 import os
 import signal
@@ -52,13 +53,22 @@ def people(db):
 
 @pytest.fixture
 def committed_people(transactional_db):
-    """`people`, committed: the worker, another process, records jobs beside them."""
-    return cast()
+    """`people`, committed: the worker, another process, records jobs beside them. Their
+    requests are made on a thread of their own, as a server's are: the browser tests leave
+    an event loop running in this one (committed data is seen from any thread)."""
+    return cast(client_class=ThreadClient)
 
 
-def cast():
+class ThreadClient(Client):
+    _thread = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+
+    def request(self, **request):
+        return self._thread.submit(super().request, **request).result()
+
+
+def cast(client_class=Client):
     alice, bob = make_user("alice"), make_user("bob")
-    client, other = Client(), Client()
+    client, other = client_class(), client_class()
     client.force_login(alice)
     other.force_login(bob)
     return alice, bob, client, other
