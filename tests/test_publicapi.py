@@ -218,3 +218,13 @@ def test_the_csv_holds_the_rates_on_screen(client_for):
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == "Date,Base,Currency,Rate (per 1 GBP),Change since start (%)"
     assert {line.split(",")[2] for line in lines[1:]} == {"EUR", "USD"}
+
+
+def test_a_chosen_currency_that_is_the_base_is_named_as_left_out(api, client_for):
+    answer = portal_callback(
+        client_for("publicapi"), "publicapi", **{"base.value": "USD", "symbols.value": ["USD", "GBP", "JPY"]}
+    )
+    assert [t["name"] for t in answer["rates-chart"]["figure"]["data"]] == ["GBP", "JPY"]
+    assert answer["source-note"]["children"].startswith(
+        "USD is the base, so it is not drawn (1 USD is always 1 USD). Live from"
+    )

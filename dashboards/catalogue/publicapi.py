@@ -233,7 +233,23 @@ def register_callbacks(app: Any) -> None:
         fetched = fetch()
         frame = frame_from(fetched.payload, params)
         warning, note = status(fetched, frame)
-        return change_figure(frame, params), latest_table(frame, params), warning, note, ""
+        return (
+            change_figure(frame, params),
+            latest_table(frame, params),
+            warning,
+            base_note(params) + note,
+            "",
+        )
+
+
+def base_note(params: dict[str, Any]) -> str:
+    """Said, not done silently: a chosen currency that is also the base is not drawn."""
+    base = params["base"]
+    return (
+        f"{base} is the base, so it is not drawn (1 {base} is always 1 {base}). "
+        if base in params["symbols"]
+        else ""
+    )
 
 
 dashboard = Dashboard(
