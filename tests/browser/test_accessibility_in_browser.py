@@ -308,6 +308,8 @@ def test_no_serious_violation_on_the_pages_of_a_view_that_never_breaks(
         found += check_page(visit, "/?q=tech")
         found += check_page(visit, "/dashboards/stocktoday/?tickers=IBM&tickers=XYZ&start=1999-01-01")
         frame = frame_of(visit)
+        if size[0] < 640:  # a phone keeps the filters behind one button
+            frame.get_by_role("button", name="Filters").click()
         frame.locator("#start").fill("2017-01-01")
         frame.locator("#start").press("Tab")
         frame.locator("#pf-date-problem-start").wait_for()

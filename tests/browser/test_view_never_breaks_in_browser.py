@@ -75,6 +75,7 @@ def test_a_number_out_of_range_is_refused_at_its_field_and_the_last_good_view_st
     ):
         assert query_of(url)["window"] == ["14"], url
         assert "NaN" not in url
+    visit.page.locator("#download-menu summary").click()
     with visit.page.expect_download() as download:
         visit.page.locator("#export-csv").click()
     assert download.value.suggested_filename.endswith(".csv")
@@ -110,6 +111,7 @@ def test_the_ab_calculator_names_each_bad_field_and_the_csv_still_downloads(visi
     assert frame.locator("#verdict").inner_text() == verdict
     href = visit.page.locator("#export-csv").get_attribute("href")
     assert query_of(href)["mde"] == ["1"] and query_of(href)["power"] == ["80"]
+    visit.page.locator("#download-menu summary").click()
     with visit.page.expect_download():
         visit.page.locator("#export-csv").click()
     expect(visit.page.locator("#tool-status")).to_have_text(re.compile(r"^Downloaded [\d,]+ rows\.$"))
@@ -139,7 +141,7 @@ def test_a_link_with_bad_parts_opens_with_a_notice_naming_them(visit, live_cast)
     expect(frame.locator("#summary-IBM")).to_be_visible()
     expect(frame.locator("#start")).to_have_value("2007-01-03")
     # The address is the view's, without the parts that were dropped.
-    assert urlsplit(visit.page.url).query == "tickers=IBM&start=2007-01-03&end=2016-02-29"
+    assert urlsplit(visit.page.url).query == "tickers=IBM&start=2007-01-03&end=2016-02-29&show=change"
     notice.get_by_role("button", name="Dismiss").click()
     expect(notice).to_be_hidden()
 

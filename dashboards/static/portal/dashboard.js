@@ -100,7 +100,7 @@
     var text, detail;
     if (onReport && reportPrivate) {
       text = "Copied. Only you can open this report.";
-      detail = "To share it, save it again for your groups or for everyone who can open the dashboard.";
+      detail = "To share it, choose Share in the Reports menu: name people or groups, or everyone who can open the dashboard.";
     } else if (onReport) {
       text = "Report link copied.";
       detail = "Whoever the report is shared with can open it.";
