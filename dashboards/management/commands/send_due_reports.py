@@ -1,6 +1,8 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 
 from dashboards.deliveries import send_due_reports
 
@@ -16,7 +18,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: float, **options):
         while True:
-            counts = send_due_reports()
+            try:
+                counts = send_due_reports()
+            except DatabaseError as error:
+                if not every:
+                    raise
+                # A busy or restarting database: the next run tries again; nothing is lost,
+                # since what is due stays due until it is claimed.
+                logging.getLogger(__name__).warning("Scheduled reports not sent this time: %s", error)
+                close_old_connections()
+                time.sleep(every)
+                continue
             if (
                 counts["claimed"]
                 or any(counts[k] for k in ("sent", "skipped", "retry", "failed"))
