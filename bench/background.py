@@ -18,23 +18,27 @@ Two sides, started one at a time, their order reversed on every repeat
 Both sides use a redis-server of the bench's own on a free port (never the machine's
 Redis): the portal db 0 (jobs, cache, channels), plain Dash db 1.
 
-Per side, for each Celery concurrency in --concurrency (default 1 and 2):
+Per side, for each Celery concurrency in --concurrency (default 1 and 2), three
+phases of --duration seconds:
 
-1. no jobs: one thread sends the ordinary callback, new inputs each time, one
-   request after the other, for --duration seconds: p50/p99 latency;
-2. jobs: N = 2 × concurrency simulated pages, each loads the app page once (its
+1. jobs: N = 2 × concurrency simulated pages, each loads the app page once (its
    signed `endId`), then starts a job (a click with a value of its own, so no two
    jobs share Dash's cache key) and polls as dash-renderer does (`cacheKey` and `job`
    query params, the inputs' values null) every 250 ms until the answer, and starts
-   the next, for --duration seconds; jobs answered in that time → jobs/min, and the
-   median job latency (start → answer). Meanwhile the ordinary-callback thread runs
-   as in (1). After the time is up, jobs still running are polled to their answer
-   (not counted), so none is left queued.
+   the next; jobs answered in the time → jobs/min, median job latency (start →
+   answer). Jobs still running when the time is up are polled to their answer (not
+   counted), so none is left queued. CPU per job: the CPU time of the web processes,
+   of the worker's processes (main and pool, those replaced included) and of Redis
+   over this phase, divided by every job answered in it;
+2. no jobs: one thread sends the ordinary callback, new inputs each time, one after
+   the other, one every --ordinary-interval seconds (start to start; at once when
+   the last one took longer): p50/p99 latency;
+3. the same thread while the job load of (1) runs again: p50/p99 latency (and the
+   jobs/min of that load, in the JSON and one table row).
 
-CPU per job: the worker's processes (main and pool children) over the jobs answered
-in phase 2, and the web processes' time in phase 2 minus the ordinary callbacks'
-share (their count × the web CPU per ordinary callback of phase 1), over the same
-jobs. The load generator runs on the same machine (threads of this process).
+The load generator runs on the same machine (threads of this process). Each
+side's Celery worker log is kept in bench/results/background-logs/; the table
+counts the pool processes Dash's revoke-after-read SIGTERMed (see `worker_log_notes`).
 
 Prints a Markdown table and writes it as JSON to bench/results/background.json.
 """
@@ -141,6 +145,8 @@ class Page:
         if first.status != 200:
             return {"error": f"start: HTTP {first.status} {first.body[:200]!r}"}
         handles = json.loads(first.body)
+        # The signed handle is "<Celery task id>~<signature>": the id names the job in the worker's log.
+        job_id = handles["job"].rsplit("~", 1)[0]
         query = f"endId={self.end_id}&cacheKey={handles['cacheKey']}&job={handles['job']}"
         polled = json.loads(json.dumps(body))
         for item in polled["inputs"]:
@@ -151,19 +157,20 @@ class Page:
             reply = self.post(query, polled)
             polls += 1
             if reply.status != 200:
-                return {"error": f"poll: HTTP {reply.status} {reply.body[:200]!r}", "polls": polls}
+                return {
+                    "error": f"job {job_id}, poll: HTTP {reply.status} {reply.body[:200]!r}",
+                    "polls": polls,
+                }
             answer = json.loads(reply.body) if reply.body else {}
+            if "sideUpdate" in answer:  # the portal's note of a job that will not answer
+                note = json.dumps(answer["sideUpdate"])
+                return {"error": f"job {job_id}, a note instead of the answer: {note}"[:300], "polls": polls}
             if "response" in answer:
                 text = str(answer["response"].get("result", {}).get("children", ""))
                 if not text.startswith(f"job {clicks}:"):
-                    return {"error": f"not this job's answer: {answer!r}"[:300], "polls": polls}
+                    return {"error": f"job {job_id}, not its answer: {answer!r}"[:300], "polls": polls}
                 return {"latency_ms": (time.perf_counter() - started) * 1000, "polls": polls}
-            if "sideUpdate" in answer:  # the portal's note of a job that will not answer
-                return {
-                    "error": f"a note instead of the answer: {answer['sideUpdate']!r}"[:300],
-                    "polls": polls,
-                }
-        return {"error": f"no answer in {JOB_TIMEOUT} s", "polls": polls}
+        return {"error": f"job {job_id}, no answer in {JOB_TIMEOUT} s", "polls": polls}
 
     def close(self) -> None:
         self.browser.close()
@@ -175,9 +182,9 @@ class Page:
 class Ordinary(threading.Thread):
     """Ordinary callbacks one after the other, new inputs each time, until stopped."""
 
-    def __init__(self, page: Page, first_shift: int):
+    def __init__(self, page: Page, first_shift: int, *, interval: float):
         super().__init__(daemon=True)
-        self.page, self.shift = page, first_shift
+        self.page, self.shift, self.interval = page, first_shift, interval
         self.latencies: list[float] = []
         self.error: BaseException | None = None
         self.stop = threading.Event()
@@ -185,8 +192,11 @@ class Ordinary(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stop.is_set():
+                started = time.monotonic()
                 self.shift += 1
                 self.latencies.append(self.page.ordinary(self.shift))
+                # One every `interval` seconds, start to start (at once when one took longer).
+                self.stop.wait(max(0.0, started + self.interval - time.monotonic()))
         except BaseException as error:  # noqa: BLE001 (reported by the measure)
             self.error = error
 
@@ -287,92 +297,102 @@ def celery_worker(side: str, concurrency: int, env: dict[str, str]):
                 process.wait()
 
 
+def run_jobs(side: str, port: int, headers: dict, *, pages: int, salt: int, seconds: float):
+    """`pages` pages starting jobs one after the other for `seconds`; their threads, once
+    every job started in time has answered."""
+    tabs = [Page(side, port, headers) for _ in range(pages)]
+    deadline = time.monotonic() + seconds
+    loaders = [
+        Jobs(tab, first_click=salt + (number + 1) * 1_000_000, deadline=deadline)
+        for number, tab in enumerate(tabs)
+    ]
+    for thread in loaders:
+        thread.start()
+    return loaders
+
+
+def finish(threads) -> None:
+    for thread in threads:
+        thread.join(JOB_TIMEOUT + 10)
+        if thread.error:
+            raise thread.error
+        if isinstance(thread, Jobs):
+            thread.page.close()
+
+
+def job_figures(loaders: list[Jobs], seconds: float) -> dict:
+    done = [job for thread in loaders for job in thread.done]
+    failed = [error for thread in loaders for error in thread.failed]
+    return {
+        "pages": len(loaders),
+        "jobs_answered": len(done),
+        "jobs_answered_late": sum(len(thread.late) for thread in loaders),
+        "jobs_failed": len(failed),
+        "failures": failed[:5],
+        "jobs_per_minute": len(done) * 60 / seconds,
+        "job_latency_p50_ms": percentile([job["latency_ms"] for job in done], 50),
+        "job_latency_p99_ms": percentile([job["latency_ms"] for job in done], 99),
+        "polls_per_job": statistics.mean(job["polls"] for job in done) if done else None,
+    }
+
+
+def ordinary_figures(thread: Ordinary) -> dict:
+    return {
+        "count": len(thread.latencies),
+        "p50_ms": percentile(thread.latencies, 50),
+        "p99_ms": percentile(thread.latencies, 99),
+    }
+
+
 def measure_concurrency(
     side: str, port: int, headers: dict, web_pid: int, concurrency: int, env, redis_pid, args
 ):
+    pages = 2 * concurrency
     with celery_worker(side, concurrency, env) as worker:
-        salt = random.SystemRandom().randrange(1, 10_000) * 10_000_000
+        salt = random.SystemRandom().randrange(1, 10_000) * 100_000_000
         probe = Page(side, port, headers)
         warm = probe.job(salt)  # the worker runs this app's jobs, and answers this page
         if "error" in warm:
             raise RuntimeError(f"{side}: the first job failed: {warm['error']}")
         for shift in range(WARM_ORDINARY):
             probe.ordinary(salt + shift)
+        processes = {"web": web_pid, "worker": worker.pid, "redis": redis_pid}
 
-        # 1. No jobs: the ordinary callback alone.
-        idle = Ordinary(probe, salt + WARM_ORDINARY)
-        web_before, worker_before = tree_cpu(web_pid), tree_cpu(worker.pid)
+        # 1. Jobs alone: jobs/min and each process's CPU per job.
+        before = {name: tree_cpu(pid) for name, pid in processes.items()}
+        loaders = run_jobs(side, port, headers, pages=pages, salt=salt, seconds=args.duration)
+        finish(loaders)
+        cpu = {name: tree_cpu(pid) - before[name] for name, pid in processes.items()}
+        alone = job_figures(loaders, args.duration)
+        answered = alone["jobs_answered"] + alone["jobs_answered_late"]
+
+        # 2. No jobs: the ordinary callback alone.
+        idle = Ordinary(probe, salt + WARM_ORDINARY, interval=args.ordinary_interval)
         idle.start()
         time.sleep(args.duration)
         idle.stop.set()
-        idle.join()
-        if idle.error:
-            raise idle.error
-        web_idle, worker_idle = tree_cpu(web_pid) - web_before, tree_cpu(worker.pid) - worker_before
+        finish([idle])
 
-        # 2. Jobs from N pages, the ordinary callback meanwhile.
-        pages = [Page(side, port, headers) for _ in range(2 * concurrency)]
-        cpu_before = (tree_cpu(web_pid), tree_cpu(worker.pid), tree_cpu(redis_pid))
-        deadline = time.monotonic() + args.duration
-        loaders = [
-            Jobs(page, first_click=salt + (number + 1) * 1_000_000, deadline=deadline)
-            for number, page in enumerate(pages)
-        ]
-        busy = Ordinary(probe, idle.shift + 1_000)
-        for thread in (*loaders, busy):
-            thread.start()
-        time.sleep(max(0.0, deadline - time.monotonic()))
+        # 3. The ordinary callback while the jobs of (1) run.
+        busy = Ordinary(probe, idle.shift + 1, interval=args.ordinary_interval)
+        busy.start()
+        loaders = run_jobs(side, port, headers, pages=pages, salt=salt + 50_000_000, seconds=args.duration)
+        time.sleep(args.duration)
         busy.stop.set()
-        busy.join()
-        for thread in loaders:
-            thread.join(JOB_TIMEOUT + 10)
-        web_cpu, worker_cpu, redis_cpu = (
-            now - before
-            for now, before in zip(
-                (tree_cpu(web_pid), tree_cpu(worker.pid), tree_cpu(redis_pid)), cpu_before, strict=True
-            )
-        )
-        for thread in (*loaders, busy):
-            if thread.error:
-                raise thread.error
-        for page in (probe, *pages):
-            page.close()
+        finish([busy, *loaders])
+        probe.close()
+        meanwhile = job_figures(loaders, args.duration)
 
-    notes = worker_log_notes(worker.log_path)
-    done = [job for thread in loaders for job in thread.done]
-    answered = len(done) + sum(len(thread.late) for thread in loaders)
-    failed = [error for thread in loaders for error in thread.failed]
-    web_per_ordinary = web_idle / len(idle.latencies)
-    web_for_jobs = max(0.0, web_cpu - web_per_ordinary * len(busy.latencies))
     return {
         "concurrency": concurrency,
-        "pages": len(pages),
-        "jobs_answered": len(done),
-        "jobs_answered_late": answered - len(done),
-        "jobs_failed": len(failed),
-        "failures": failed[:5],
-        "jobs_per_minute": len(done) * 60 / args.duration,
-        "job_latency_p50_ms": percentile([job["latency_ms"] for job in done], 50),
-        "job_latency_p99_ms": percentile([job["latency_ms"] for job in done], 99),
-        "polls_per_job": statistics.mean(job["polls"] for job in done) if done else None,
-        "ordinary_idle": {
-            "count": len(idle.latencies),
-            "p50_ms": percentile(idle.latencies, 50),
-            "p99_ms": percentile(idle.latencies, 99),
-        },
-        "ordinary_busy": {
-            "count": len(busy.latencies),
-            "p50_ms": percentile(busy.latencies, 50),
-            "p99_ms": percentile(busy.latencies, 99),
-        },
-        "worker_log": notes,
-        "web_cpu_ms_per_ordinary": web_per_ordinary * 1000,
-        "worker_cpu_idle_s": worker_idle,
+        **alone,
         "cpu_ms_per_job": {
-            "worker": worker_cpu * 1000 / answered if answered else None,
-            "web": web_for_jobs * 1000 / answered if answered else None,
-            "redis": redis_cpu * 1000 / answered if answered else None,
+            name: value * 1000 / answered if answered else None for name, value in cpu.items()
         },
+        "ordinary_idle": ordinary_figures(idle),
+        "ordinary_busy": ordinary_figures(busy),
+        "jobs_with_ordinary": meanwhile,
+        "worker_log": worker_log_notes(worker.log_path),
     }
 
 
@@ -405,6 +425,10 @@ def measure_side(side: str, setup, redis_server: OwnRedis, args) -> dict:
         command = portal_command(port, args.web_workers)
         headers = {**setup.headers, "Referer": f"{base}{DASHBOARD_PAGE}"}
         ready = urllib_request(f"{base}{DASHBOARD_PAGE}", headers["Cookie"])
+    # The web server's output kept beside the workers' (`server` keeps it only while it runs).
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"{side}-web-{time.strftime('%H%M%S')}.log"
+    command = ["sh", "-c", 'exec "$@" >"$0" 2>&1', str(log), *command]
     with server(command, env=env, ready_url=ready, timeout=START_TIMEOUT) as (process, _):
         results = {}
         for concurrency in args.concurrency:
@@ -439,11 +463,23 @@ ROWS = (
     ("polls per job", lambda r: r["polls_per_job"], "{:.1f}", median),
     ("worker CPU per job (ms)", lambda r: r["cpu_ms_per_job"]["worker"], "{:.0f}", median),
     ("web CPU per job (ms)", lambda r: r["cpu_ms_per_job"]["web"], "{:.0f}", median),
+    ("Redis CPU per job (ms)", lambda r: r["cpu_ms_per_job"]["redis"], "{:.1f}", median),
     ("ordinary callback p50, no jobs (ms)", lambda r: r["ordinary_idle"]["p50_ms"], "{:.1f}", median),
     ("ordinary callback p99, no jobs (ms)", lambda r: r["ordinary_idle"]["p99_ms"], "{:.1f}", median),
     ("ordinary callback p50, jobs running (ms)", lambda r: r["ordinary_busy"]["p50_ms"], "{:.1f}", median),
     ("ordinary callback p99, jobs running (ms)", lambda r: r["ordinary_busy"]["p99_ms"], "{:.1f}", median),
-    ("jobs failed (every repeat)", lambda r: r["jobs_failed"], "{:.0f}", sum),
+    (
+        "jobs/min while the ordinary callbacks run",
+        lambda r: r["jobs_with_ordinary"]["jobs_per_minute"],
+        "{:.0f}",
+        median,
+    ),
+    (
+        "jobs failed (every repeat, both job phases)",
+        lambda r: r["jobs_failed"] + r["jobs_with_ordinary"]["jobs_failed"],
+        "{:.0f}",
+        sum,
+    ),
     (
         "pool processes SIGTERMed after their job (every repeat)",
         lambda r: r["worker_log"]["terminated"],
@@ -499,6 +535,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2], help="Celery pool sizes")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument(
+        "--ordinary-interval",
+        type=float,
+        default=0.1,
+        help="seconds from one ordinary callback's start to the next's (0: back to back)",
+    )
     parser.add_argument("--sides", nargs="+", choices=SIDES, default=list(SIDES), help="to develop with")
     args = parser.parse_args()
     if not 2 <= args.duration <= 120:
@@ -545,10 +587,10 @@ def main() -> None:
                 print(f"\n{side} failed: {run['failed']}")
                 continue
             for concurrency, result in run["by_concurrency"].items():
-                if result["jobs_failed"]:
-                    print(
-                        f"\n{side}, {concurrency} workers: {result['jobs_failed']} jobs failed: {result['failures']}"
-                    )
+                for figures in (result, result["jobs_with_ordinary"]):
+                    if figures["jobs_failed"]:
+                        print(f"\n{side}, {concurrency} workers: {figures['jobs_failed']} jobs failed:")
+                        print("\n".join(f"  {failure}" for failure in figures["failures"]))
     write_results(RESULTS, args, load=load, portal_job_records=records, rows=rows, runs=runs)
 
 

@@ -102,20 +102,26 @@ def audit_record(
 
 
 def job_queued(
-    *, job_id: str, dashboard: str, user: AbstractBaseUser | AnonymousUser | None, id_may_repeat: bool = False
+    *,
+    job_id: str,
+    dashboard: str,
+    user: AbstractBaseUser | AnonymousUser | None,
+    queued_at: dt.datetime,
+    id_may_repeat: bool = False,
 ) -> None:
-    """Who started job `job_id` where. A worker may have taken the job (`job_started`)
-    before this is written. With `id_may_repeat` (diskcache: the id is a process id, which
-    comes back once a job ended) an earlier job's record under the same id is replaced."""
+    """Who started job `job_id` where, and when (before it was handed to the broker: a
+    worker may take it, and record it running, before this is written). With
+    `id_may_repeat` (diskcache: the id is a process id, which comes back once a job ended)
+    an earlier job's record under the same id is replaced."""
     real_user = user if user is not None and user.is_authenticated else None
     fields: dict[str, Any] = {
         "dashboard": dashboard,
         "user": real_user,
         "username": real_user.get_username() if real_user else "",
+        "queued_at": queued_at,
     }
     if id_may_repeat:
-        fields |= {"state": BackgroundJob.State.QUEUED, "error": "", "queued_at": timezone.now()}
-        fields |= {"started_at": None, "ended_at": None}
+        fields |= {"state": BackgroundJob.State.QUEUED, "error": "", "started_at": None, "ended_at": None}
     BackgroundJob.objects.update_or_create(job_id=job_id, defaults=fields)
 
 

@@ -244,7 +244,7 @@ def test_four_ten_second_jobs_on_two_workers_leave_other_callbacks_answered_mean
     # this web process: the jobs are not in it.
     for browser in (client, other) * 5:
         answer = portal_callback(browser, "funnel")
-        assert [trace["type"] for trace in answer["funnel"]["figure"]["data"]] == ["funnel", "funnel"]
+        assert [trace["type"] for trace in answer["funnel"]["figure"]["data"]] == ["bar", "bar"]
     body = clicked("go", 10, "out.children")
     for browser, (eid, handles) in zip((client, other) * 2, started, strict=True):
         query = f"endId={eid}&cacheKey={handles['cacheKey']}&job={handles['job']}"

@@ -46,6 +46,7 @@ from dash._callback_context import context_value
 from dash.background_callback.managers import BaseBackgroundCallbackManager as Base
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from dashboards import jobs
@@ -196,6 +197,7 @@ def _scope(manager: Any, *, slug: str) -> None:
 
     def call_job_fn(key, job_fn, args, context):
         context = without_portal_secrets(context)
+        queued_at = timezone.now()
         if not on_celery:
             job = dash_methods["call_job_fn"](key, job_fn, args, context)
         elif not jobs.breaker.usable():
@@ -210,7 +212,12 @@ def _scope(manager: Any, *, slug: str) -> None:
                 return BUSY_JOB
             jobs.breaker.answered()
         _record(
-            "job_queued", job_id=str(job), dashboard=slug, user=_request_user(), id_may_repeat=not on_celery
+            "job_queued",
+            job_id=str(job),
+            dashboard=slug,
+            user=_request_user(),
+            queued_at=queued_at,
+            id_may_repeat=not on_celery,
         )
         return job
 
@@ -221,6 +228,10 @@ def _scope(manager: Any, *, slug: str) -> None:
         try:
             answer = dash_methods["get_result"](key, job)
             why = _stopped(key, job) if answer is manager.UNDEFINED else None
+            if answer is manager.UNDEFINED and why is None and not dash_methods["job_running"](job):
+                # It finished between the read and now: read again, or Dash would end the
+                # page's wait with no answer while the answer sits unread.
+                answer = dash_methods["get_result"](key, job)
         except _failures(on_celery) as error:
             jobs.breaker.failed(error, doing="read a background job's answer")
             return _note(jobs.BUSY)
@@ -231,6 +242,7 @@ def _scope(manager: Any, *, slug: str) -> None:
             return _note(why)
         if answer is manager.UNDEFINED:
             return answer
+        reading.answered = job
         error = answer.get("background_callback_error") if isinstance(answer, dict) else None
         if error and "SoftTimeLimitExceeded" in str(error.get("tb", "")):
             answer = _note(jobs.time_limit_note())
@@ -256,10 +268,12 @@ def _scope(manager: Any, *, slug: str) -> None:
             return True  # not known: the page polls again (False would end it without a word)
 
     def terminate_job(job):
-        if job == BUSY_JOB:
+        # Dash ends a job whose answer it has just read; on Celery that revoke can reach the
+        # pool process after it moved on to the next job, and kill that one. A job that
+        # answered has nothing left to stop.
+        if job == BUSY_JOB or getattr(reading, "now", False) or getattr(reading, "answered", None) == job:
             return
-        if not getattr(reading, "now", False):
-            _record("job_ended", job_id=str(job), state="cancelled")
+        _record("job_ended", job_id=str(job), state="cancelled")
         try:
             dash_methods["terminate_job"](job)
         except _failures(on_celery) as error:
