@@ -48,12 +48,25 @@ class Visit:
         self.base_url = base_url
         self.requested: list[str] = []
         self.console_errors: list[str] = []
-        page.on("request", lambda request: self.requested.append(request.url))
+        self.in_flight: set = set()
+        page.on("request", lambda request: (self.requested.append(request.url), self.in_flight.add(request)))
+        page.on("requestfinished", lambda request: self.in_flight.discard(request))
+        page.on("requestfailed", lambda request: self.in_flight.discard(request))
         # A Content-Security-Policy violation is reported here too.
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
 
     def goto(self, path: str):
         return self.page.goto(self.base_url + path)
+
+    def leave(self) -> None:
+        """Leave the page as a person does, and let what it sends on leaving (its last
+        filters) be answered before the test's database is emptied: a request still in a
+        transaction then would block the flush."""
+        self.page.goto("about:blank")
+        for _ in range(60):
+            if not any(r.url.startswith(self.base_url) for r in self.in_flight):
+                return
+            self.page.wait_for_timeout(50)
 
     def log_in(self, username: str, password: str = PASSWORD):
         """Through the login form, as a person does (for the tests of that form)."""
@@ -103,7 +116,9 @@ def visit(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    yield Visit(page, live_server.url)
+    visit = Visit(page, live_server.url)
+    yield visit
+    visit.leave()
     context.close()
 
 
