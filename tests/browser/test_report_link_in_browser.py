@@ -16,7 +16,7 @@ def test_copy_link_on_a_report_copies_the_report_then_the_changed_view(visit, li
         dashboard=registry.get("stocktoday"),
         name="Tech pair",
         params={"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31"},
-        visibility="groups",
+        visibility="named",  # shared (by name): not private
     )
     page = visit.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=visit.base_url)
