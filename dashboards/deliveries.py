@@ -179,17 +179,23 @@ def deliveries_claim(*, now: dt.datetime) -> int:
     claimed = 0
     while True:
         with transaction.atomic():
-            schedule = (
-                ReportSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_due_at__lte=now, paused=False, report__deleted__isnull=True)
-                .order_by("next_due_at", "pk")
-                .first()
+            schedule = _take(
+                ReportSchedule.objects.filter(
+                    next_due_at__lte=now, paused=False, report__deleted__isnull=True
+                ).order_by("next_due_at", "pk")
             )
             if schedule is None:
                 return claimed
             claimed += _claim(schedule, due_at=schedule.next_due_at)
             schedule.next_due_at = schedule_next_due(schedule, after=now)
             schedule.save(update_fields=["next_due_at"])
+
+
+def _take(queryset):
+    """The first row of `queryset` that no other sender holds, locked until the transaction
+    ends (on SQLite, which has no row locks, its one writer at a time does the same). Only
+    the row itself: its joined rows stay free for senders working on their neighbours."""
+    return queryset.select_for_update(skip_locked=True, of=("self",)).first()
 
 
 def _claim(schedule: ReportSchedule, *, due_at: dt.datetime) -> int:
@@ -208,9 +214,8 @@ def deliveries_send(*, now: dt.datetime, schedule: ReportSchedule | None = None)
     drawn: dict[tuple, Rendered] = {}  # each due time's data and charts, drawn once
     while True:
         with transaction.atomic():
-            delivery = (
-                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+            delivery = _take(
+                Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
                 .filter(**({"schedule": schedule} if schedule is not None else {}))
                 .select_related(
                     "schedule__report__dashboard",
@@ -219,7 +224,6 @@ def deliveries_send(*, now: dt.datetime, schedule: ReportSchedule | None = None)
                     "recipient",
                 )
                 .order_by("next_attempt_at", "pk")
-                .first()
             )
             if delivery is None:
                 return counts
@@ -285,12 +289,10 @@ def alerts_check(*, now: dt.datetime) -> int:
     crossed = 0
     while True:
         with transaction.atomic():
-            alert = (
-                Alert.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_check_at__lte=now, paused=False, report__deleted__isnull=True)
+            alert = _take(
+                Alert.objects.filter(next_check_at__lte=now, paused=False, report__deleted__isnull=True)
                 .select_related("report__dashboard", "owner")
                 .order_by("next_check_at", "pk")
-                .first()
             )
             if alert is None:
                 return crossed
