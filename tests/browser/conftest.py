@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 from tests.conftest import PASSWORD
 
@@ -26,6 +29,55 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+class _Serving:
+    """How many requests the live server is answering, and since when that number last
+    changed: Django's own request signals, so a page's last request (sent as it is left,
+    which the browser may not report) is seen too."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.count = 0
+        self.changed = time.monotonic()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+            self.changed = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+            self.changed = time.monotonic()
+
+    def wait_until_quiet(self, *, quiet: float = 0.3, limit: float = 30.0) -> None:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.count == 0 and time.monotonic() - self.changed >= quiet:
+                    return
+            time.sleep(0.05)
+
+
+SERVING = _Serving()
+# Connected after Django's own close_old_connections: "finished" means closed.
+request_started.connect(SERVING.started)
+request_finished.connect(SERVING.finished)
+
+
+@pytest.fixture(autouse=True)
+def _live_server_answered_everything(request):
+    """The database is emptied after each live-server test: a request still answering
+    then (in a transaction, or closing its connection) makes the flush fail and the next
+    test start with the last one's rows. Wait for the server to be quiet first."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    # Asked for here so that it is emptied after this fixture's wait, not before.
+    request.getfixturevalue("transactional_db")
+    yield
+    SERVING.wait_until_quiet()
 
 
 @pytest.fixture(scope="session")
