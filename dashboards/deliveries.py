@@ -473,7 +473,7 @@ def render(report: Report) -> Rendered:
     return Rendered(
         params=params,
         data_period=period,
-        period=period_text(dashboard, params),
+        period=dashboard.period_words(params),
         choices=choices_text(dashboard, params),
         csv=csv_bytes,
         rows=rows,
@@ -547,23 +547,13 @@ def _start_chart_server() -> None:
         _chart_server_started = True
 
 
-def period_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> str:
-    """The view's period in words, with its rule when it is relative:
-    "Last 90 days (1 Jan 2026 to 31 Mar 2026)"."""
-    for param in dashboard.params:
-        if isinstance(param, spec.Period):
-            return param.describe(params[param.name], params[param.start], params[param.end])
-    start, end = params.get("start"), params.get("end")
-    if isinstance(start, dt.date) and isinstance(end, dt.date):
-        return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
-    return ""
-
-
 def choices_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> list[tuple[str, str]]:
     shown = []
     for param in dashboard.params:
         value = params[param.name]
         if isinstance(param, spec.Period):
+            if value == param.custom:
+                continue  # the dates say it
             value = dict(param.labels).get(value, value)
         elif isinstance(value, list | tuple):
             value = ", ".join(map(str, value))

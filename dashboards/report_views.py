@@ -29,6 +29,7 @@ from dashboards.selectors import (
     report_get_for_user,
     report_menu_for_user,
     report_page_for_user,
+    report_period_words,
     report_refusal_for_user,
     report_shares_of,
     share_choices_for_report,
@@ -190,6 +191,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     labels = share_labels(reports)
     for report in reports:
         report.shared_label = labels.get(report.pk, "no one yet")
+        report.period_words = report_period_words(report)
     groups = [(board, list(items)) for board, items in groupby(reports, key=lambda r: r.dashboard)]
     return render(
         request,

@@ -191,6 +191,16 @@ class ShareChoices:
     people: list[AbstractBaseUser]
 
 
+def report_period_words(report: Report) -> str:
+    """A report's period as it opens now: "Last 90 days (3 Dec 2015 to 29 Feb 2016)";
+    "" when its dashboard has no dates or is no longer in the catalogue."""
+    dashboard = registry.get(report.dashboard.slug)
+    if dashboard is None:
+        return ""
+    params, _dropped = dashboard.salvage(report.params or {})
+    return dashboard.period_words(params)
+
+
 def share_choices_for_report(*, report: Report) -> ShareChoices:
     from django.contrib.auth.models import Group
 

@@ -293,6 +293,7 @@ def render_dashboard(
             "dashboard_url": dashboard_url(dashboard.slug, page),
             "params_json": json.dumps(as_json),
             "param_names_json": json.dumps([p.name for p in dashboard.params]),
+            "link_omits_json": json.dumps(dashboard.link_omits),
             "permalink": request.build_absolute_uri(dashboard_url(dashboard.slug, page) + "?" + query),
             "export_url": reverse("export_csv", args=[dashboard.slug]) + "?" + query,
             "query": query,
@@ -385,9 +386,18 @@ def view_lines(
     """What a printed view or a workbook says about itself: the report, the filters, the
     period of the data, who exported it and when."""
     lines = [("Report", report.name)] if report else []
-    lines += [(p.label, p.text(params[p.name])) for p in dashboard.params if not isinstance(p, spec.Date)]
-    if period:
-        lines.append(("Period", formats.period_text(*period)))
+    lines += [
+        (p.label, p.text(params[p.name]))
+        for p in dashboard.params
+        if not isinstance(p, spec.Date | spec.Period)
+    ]
+    days = formats.period_text(*period) if period else ""
+    rules = [p for p in dashboard.params if isinstance(p, spec.Period) and params[p.name] != p.custom]
+    if rules:  # a relative period: its rule, and the days of the data it gave
+        rule = dict(rules[0].labels).get(params[rules[0].name], params[rules[0].name])
+        lines.append(("Period", f"{rule} ({days})" if days else rule))
+    elif days:
+        lines.append(("Period", days))
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     lines.append(("Exported", f"{when} by {request.user.get_username()} from Dash Engine"))
     return lines

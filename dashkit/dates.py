@@ -116,11 +116,15 @@ def _as_date(value: Any) -> dt.date:
 
 
 # Choosing a preset sets both dates; changing a date shows the preset that now
-# matches, or "Custom". One callback with the dates as input and output, so that
+# matches, or "Custom" (the first draw shows what the page was built with). One callback with the dates as input and output, so that
 # neither change loops back. Runs in the browser: the days are computed here.
 _FOLLOW_JS = """function (preset, start, end) {
     var ranges = %(ranges)s, dc = window.dash_clientside, keep = dc.no_update, i;
-    if (dc.callback_context.triggered_id === %(id)s) {
+    var changed = dc.callback_context.triggered_id;
+    // On the first draw the page's own values stand: the server chose the rule (a
+    // report saved as "Custom" keeps saying so even when its days match a preset).
+    if (changed === undefined || changed === null) return [keep, keep, keep];
+    if (changed === %(id)s) {
         for (i = 0; i < ranges.length; i++) {
             if (ranges[i][0] === preset) return [ranges[i][1], ranges[i][2], keep];
         }
@@ -177,6 +181,7 @@ class DatePresets:
             start=self.start_id,
             end=self.end_id,
             resolve=self.range,
+            match=self.preset_for,
         )
 
     def control(self, start: Any, end: Any, width: str = "160px", *, preset: str | None = None) -> Any:

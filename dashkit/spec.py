@@ -118,7 +118,12 @@ class Period(Choice):
     start: str = "start"
     end: str = "end"
     resolve: Callable[[str], tuple[dt.date, dt.date]]
+    # The rule whose days are exactly these (else `custom`): for dates given without a
+    # rule, as the period menu shows them.
+    match: Callable[[Any, Any], str] | None = None
     custom: str = "custom"
+    # The dates it gives name the data; a file name has them already.
+    describes_data: bool = False
 
     def describe(self, rule: str, start: dt.date, end: dt.date) -> str:
         """The rule and the days it gives: "Last 90 days (3 Oct 2025 to 31 Dec 2025)"."""
@@ -369,6 +374,17 @@ class Dashboard:
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
 
+    def period_words(self, params: Mapping[str, Any]) -> str:
+        """The view's period in words, with its rule when it is relative: "Last 90 days
+        (1 Jan 2026 to 31 Mar 2026)"; "" for a dashboard without dates."""
+        for param in self.params:
+            if isinstance(param, Period):
+                return param.describe(params[param.name], params[param.start], params[param.end])
+        start, end = params.get("start"), params.get("end")
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+        return ""
+
     @property
     def default_props(self) -> dict[str, dict[str, Any]]:
         """{component id: {property: default}} as JSON values: what Reset puts back on screen."""
@@ -401,8 +417,9 @@ class Dashboard:
 
     def _periods_applied(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
         """The dates of each relative period's pair, from the period as the data is now.
-        Parameters that name dates but no period (saved before the dashboard had one)
-        keep their dates."""
+        Dates given without a period (a link or report made before the dashboard had one)
+        keep their days: they take the rule the period menu shows for them ("Last 90
+        days" for exactly those days), else `custom`. A `custom` given stays custom."""
         periods = [p for p in self.params if isinstance(p, Period)]
         if not periods:
             return raw
@@ -410,8 +427,13 @@ class Dashboard:
         for period in periods:
             rule = raw.get(period.name)
             if rule is None:
-                given = raw.get(period.start) is not None or raw.get(period.end) is not None
-                rule = period.custom if given else period.default
+                start, end = raw.get(period.start), raw.get(period.end)
+                if start is None and end is None:
+                    rule = period.default
+                elif start is not None and end is not None and period.match:
+                    rule = period.match(start, end)
+                else:
+                    rule = period.custom
             rule = raw[period.name] = period.clean(rule)
             if rule != period.custom:
                 start, end = period.resolve(rule)
@@ -488,12 +510,19 @@ class Dashboard:
     def to_query(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
         """The URL query of validated parameters: the inverse of `from_query`."""
         pairs = []
+        omitted = self.link_omits
         for p in self.params:
-            if isinstance(p, Period) and params[p.name] == p.custom:
-                continue  # the dates alone say it, as in links made before periods
+            if p.name in omitted and params[p.name] == omitted[p.name]:
+                continue
             values = params[p.name] if isinstance(p, MultiChoice) else [params[p.name]]
             pairs += [(p.name, v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
         return pairs
+
+    @property
+    def link_omits(self) -> dict[str, str]:
+        """{parameter: value} left out of links: a custom period (the dates alone say it,
+        as in links made before periods)."""
+        return {p.name: p.custom for p in self.params if isinstance(p, Period)}
 
     def to_json(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Validated parameters as JSON values (dates as ISO strings)."""

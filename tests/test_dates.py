@@ -134,6 +134,7 @@ def test_every_catalogue_dashboard_with_a_date_range_offers_the_presets_wired_to
 def test_reset_puts_back_each_parameter_default_in_the_property_its_component_holds():
     assert stocktoday.dashboard.default_props == {
         "tickers": {"value": ["AAPL"]},
+        "date-preset": {"value": "all"},
         "start": {"date": "2007-01-03"},
         "end": {"date": "2016-02-29"},
         "show": {"value": "change"},

@@ -129,7 +129,8 @@ def test_the_excel_workbook_has_formatted_columns_and_the_view_on_a_second_sheet
     assert about["Dashboard"] == "Stock Today"
     assert about["Tickers"] == "AAPL, S&P 500"
     assert about["Show"] == "Price"
-    assert about["Period"] == "2016-02-01 to 2016-02-29"
+    # These days are the data's month to date, as the period menu says: the rule, then the days.
+    assert about["Period"] == "Month to date (2016-02-01 to 2016-02-29)"
     assert about["Exported"].endswith(" by sales from Dash Engine")
 
 
@@ -145,7 +146,7 @@ def test_the_pdf_prints_the_filters_and_the_period_above_the_charts(sales_client
     assert "Stock Today" in text
     assert "Tickers AAPL, S&P 500" in text
     assert "Show % change since start" in text
-    assert "Period 2016-02-01 to 2016-02-29" in text
+    assert "Period Month to date (2016-02-01 to 2016-02-29)" in text
     assert "Change since 2016-02-01" in text  # the first chart's title
     assert "Daily moves: share of trading days" in text
     event = AuditEvent.objects.get(action="export")

@@ -12,7 +12,8 @@ from dashboards.models import Dashboard, DefaultReport, LastFilters, Report
 from tests.test_reports import app_state
 
 IBM = {"tickers": ["IBM"], "start": "2010-01-04", "end": "2016-02-29"}
-IBM_KEPT = {**IBM, "show": "change"}  # checked and complete: with the Show choice's default
+# Checked and complete: with the Show choice's default, and dates of no named period.
+IBM_KEPT = {**IBM, "show": "change", "date-preset": "custom"}
 
 
 @pytest.fixture
@@ -45,7 +46,9 @@ def test_kept_filters_open_next_visit_with_a_notice_and_reset(sales_client, sale
 
 def test_the_defaults_are_not_kept_and_clear_what_was(sales_client):
     keep(sales_client, IBM)
-    answer = keep(sales_client, {"tickers": ["AAPL"], "start": "2007-01-03", "end": "2016-02-29"})
+    # As the page sends them: the period menu says "All dates" for these dates.
+    defaults = {"tickers": ["AAPL"], "date-preset": "all", "start": "2007-01-03", "end": "2016-02-29"}
+    answer = keep(sales_client, defaults)
     assert answer.json() == {"kept": False}
     assert not LastFilters.objects.exists()
     assert "Your filters from last time" not in opened(sales_client)[1]

@@ -17,7 +17,13 @@ from dashboards.models import AuditEvent, Report, ReportNotice, ReportShare
 from dashboards.services import grant_add, grant_remove
 from tests.conftest import make_user
 
-TECH_PAIR = {"tickers": ["IBM", "MSFT"], "start": "2010-01-04", "end": "2012-12-31", "show": "change"}
+TECH_PAIR = {
+    "tickers": ["IBM", "MSFT"],
+    "date-preset": "custom",
+    "start": "2010-01-04",
+    "end": "2012-12-31",
+    "show": "change",
+}
 
 
 def login(user) -> Client:

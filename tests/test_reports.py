@@ -110,6 +110,7 @@ def test_saving_a_report_stores_validated_parameters(sales_client, sales):
     assert report.name == "Tech pair"
     assert report.params == {
         "tickers": ["IBM", "MSFT"],
+        "date-preset": "custom",  # dates of no named period
         "start": "2010-01-04",
         "end": "2012-12-31",
         "show": "change",

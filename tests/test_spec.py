@@ -10,6 +10,7 @@ def test_it_fills_in_defaults():
     params = dashboard.clean({})
     assert params == {
         "tickers": ["AAPL"],
+        "date-preset": "all",
         "start": dt.date(2007, 1, 3),
         "end": dt.date(2016, 2, 29),
         "show": "change",

@@ -348,7 +348,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                     control("A: country", dropdown("country", COUNTRY_CHOICES), "110px"),
                     control("B: channel", dropdown("compare_channel", CHANNEL_CHOICES), "170px"),
                     control("B: country", dropdown("compare_country", COUNTRY_CHOICES), "110px"),
-                    DATE_PRESETS.control(params["start"], params["end"]),
+                    DATE_PRESETS.control(params["start"], params["end"], preset=params["date-preset"]),
                     control(
                         "From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "150px"
                     ),
@@ -456,6 +456,7 @@ dashboard = Dashboard(
         Choice(name="country", label="A: country", choices=COUNTRY_CHOICES, default=ALL),
         Choice(name="compare_channel", label="B: channel", choices=CHANNEL_CHOICES, default="Paid search"),
         Choice(name="compare_country", label="B: country", choices=COUNTRY_CHOICES, default=ALL),
+        DATE_PRESETS.param(default="all"),
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
     ),

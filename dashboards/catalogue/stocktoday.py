@@ -268,7 +268,7 @@ def layout(params: dict[str, Any]) -> html.Div:
                         ),
                         "230px",
                     ),
-                    DATE_PRESETS.control(params["start"], params["end"]),
+                    DATE_PRESETS.control(params["start"], params["end"], preset=params["date-preset"]),
                     control(
                         "From", dcc.DatePickerSingle(id="start", date=params["start"], **date_args), "160px"
                     ),
@@ -328,6 +328,7 @@ dashboard = Dashboard(
         MultiChoice(
             name="tickers", label="Tickers", choices=TICKERS, default=["AAPL"], labels=tuple(NAMES.items())
         ),
+        DATE_PRESETS.param(default="all"),
         Date(name="start", label="From", min=FIRST_DAY, max=LAST_DAY, default=FIRST_DAY),
         Date(name="end", label="To", min=FIRST_DAY, max=LAST_DAY, default=LAST_DAY),
         Choice(

@@ -11,7 +11,7 @@ from tests.browser.conftest import choose
 
 pytestmark = pytest.mark.browser
 
-DEFAULT_QUERY = "?tickers=AAPL&start=2007-01-03&end=2016-02-29&show=change"
+DEFAULT_QUERY = "?tickers=AAPL&date-preset=all&start=2007-01-03&end=2016-02-29&show=change"
 
 
 def open_stock_today(visit, query: str = ""):
@@ -42,7 +42,7 @@ def test_last_30_days_sets_both_dates_to_the_end_of_the_data_and_the_address_fol
     expect(frame.locator("#start")).to_have_value("2016-01-31")
     expect(frame.locator("#end")).to_have_value("2016-02-29")
     visit.page.wait_for_url(
-        "**/dashboards/stocktoday/?tickers=AAPL&start=2016-01-31&end=2016-02-29&show=change"
+        "**/dashboards/stocktoday/?tickers=AAPL&date-preset=last-30&start=2016-01-31&end=2016-02-29&show=change"
     )
     expect(frame.locator("#prices .xtick").first).to_contain_text("Feb")
 
@@ -76,7 +76,13 @@ def test_reset_restores_the_defaults_the_address_and_what_save_report_saves(visi
     visit.page.get_by_role("button", name="Save", exact=True).click()
     visit.page.wait_for_url("**/reports/*/")
     saved = Report.objects.get(name="Starting view")
-    assert saved.params == {"tickers": ["AAPL"], "start": "2007-01-03", "end": "2016-02-29", "show": "change"}
+    assert saved.params == {
+        "tickers": ["AAPL"],
+        "date-preset": "all",
+        "start": "2007-01-03",
+        "end": "2016-02-29",
+        "show": "change",
+    }
 
 
 def test_the_calendar_opens_at_the_month_of_the_selected_date(visit, live_cast):
@@ -115,7 +121,7 @@ def test_on_a_saved_report_the_address_stays_the_reports_until_the_filters_chang
 
     choose_period(visit, frame, "Year to date")
     visit.page.wait_for_url(
-        "**/dashboards/stocktoday/?tickers=IBM&start=2016-01-01&end=2016-02-29&show=change"
+        "**/dashboards/stocktoday/?tickers=IBM&date-preset=year&start=2016-01-01&end=2016-02-29&show=change"
     )
     choose_period(visit, frame, "Last 90 days")  # the report's own filters again
     visit.page.wait_for_url(f"**/reports/{report.pk}/")

@@ -141,7 +141,10 @@ def test_a_link_with_bad_parts_opens_with_a_notice_naming_them(visit, live_cast)
     expect(frame.locator("#summary-IBM")).to_be_visible()
     expect(frame.locator("#start")).to_have_value("2007-01-03")
     # The address is the view's, without the parts that were dropped.
-    assert urlsplit(visit.page.url).query == "tickers=IBM&start=2007-01-03&end=2016-02-29&show=change"
+    assert (
+        urlsplit(visit.page.url).query
+        == "tickers=IBM&date-preset=all&start=2007-01-03&end=2016-02-29&show=change"
+    )
     notice.get_by_role("button", name="Dismiss").click()
     expect(notice).to_be_hidden()
 

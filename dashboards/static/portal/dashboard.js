@@ -10,6 +10,8 @@
   var slug = root.dataset.slug;
   var pageUrl = root.dataset.pageUrl;
   var names = JSON.parse(root.dataset.paramNames);
+  // Values a link leaves out, as the server's links do: a custom period (its dates say it).
+  var omits = JSON.parse(root.dataset.linkOmits || "{}");
   var reportUrl = root.dataset.reportUrl || "";
   var reportPrivate = root.dataset.reportPrivate === "true";
   var status = document.getElementById("tool-status");
@@ -35,6 +37,7 @@
     var search = new URLSearchParams();
     names.forEach(function (name) {
       var value = params[name];
+      if (omits[name] !== undefined && omits[name] === value) return;
       (Array.isArray(value) ? value : [value]).forEach(function (v) {
         // A number field holding nothing usable gives NaN: never part of a link.
         if (v === null || v === undefined || (typeof v === "number" && !isFinite(v))) return;
