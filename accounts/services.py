@@ -14,7 +14,7 @@ from django.http import HttpRequest
 
 from accounts.models import ProviderGroupMapping, ProviderIdentity, User
 from dashboards.models import AuditEvent
-from dashboards.services import audit_record
+from dashboards.services import audit_record, available_time_zones, schedules_follow_time_zone
 
 
 def theme_set(*, user: User, theme: str) -> None:
@@ -23,6 +23,18 @@ def theme_set(*, user: User, theme: str) -> None:
         raise ValueError(f"unknown theme {theme!r}")
     user.theme = theme
     user.save(update_fields=["theme"])
+
+
+def time_zone_set(*, user: User, time_zone: str) -> bool:
+    """Store the time zone the user's browser is in; False (nothing stored) for a name
+    that is not an IANA time zone."""
+    if time_zone not in available_time_zones():
+        return False
+    if user.time_zone != time_zone:
+        user.time_zone = time_zone
+        user.save(update_fields=["time_zone"])
+        schedules_follow_time_zone(user=user)
+    return True
 
 
 # --- Single sign-on (accounts/oidc.py) -------------------------------------------

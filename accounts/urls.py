@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("theme/", views.theme, name="theme"),
+    path("time-zone/", views.time_zone, name="time_zone"),
     # Single sign-on (404 unless OIDC_* settings are set): the button, and the provider's way back.
     path("oidc/authenticate/", oidc.AuthenticationRequestView.as_view(), name="oidc_authentication_init"),
     path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_authentication_callback"),

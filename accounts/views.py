@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import oidc
 from accounts.models import User
-from accounts.services import theme_set
+from accounts.services import theme_set, time_zone_set
 
 
 class LoginView(auth_views.LoginView):
@@ -76,6 +76,18 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
         {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
         status=429,
     )
+
+
+@require_POST
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Store the time zone the signed-in user's browser is in (static/portal/theme.js
+    sends it when it differs from the one stored)."""
+    if not time_zone_set(user=request.user, time_zone=request.POST.get("time_zone", "")[:64]):
+        return HttpResponseBadRequest(
+            "Send an IANA time zone name, such as Europe/Paris.", content_type="text/plain; charset=utf-8"
+        )
+    return JsonResponse({"time_zone": request.user.time_zone})
 
 
 @require_POST

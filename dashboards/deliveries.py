@@ -48,6 +48,7 @@ from dashboards.exports import business_csv_chunks, frame_period
 from dashboards.filenames import export_filename
 from dashboards.mail import mail_configured
 from dashboards.models import Alert, Delivery, Report, ReportSchedule
+from dashboards.services import available_time_zones
 from dashkit import formats, spec
 
 logger = logging.getLogger(__name__)
@@ -104,14 +105,47 @@ def _is_due_day(day: dt.date, *, frequency: str, weekday: int | None, day_of_mon
 
 
 def schedule_next_due(schedule: ReportSchedule, *, after: dt.datetime) -> dt.datetime:
+    """The first time after `after` that the schedule is due for any of its recipients."""
+    return min(_next_due_in(schedule, zone, after=after) for zone in schedule_zones(schedule))
+
+
+def _next_due_in(schedule: ReportSchedule, zone: str, *, after: dt.datetime) -> dt.datetime:
     return next_due(
         frequency=schedule.frequency,
         time=schedule.time,
-        time_zone=schedule.time_zone,
+        time_zone=zone,
         after=after,
         weekday=schedule.weekday,
         day_of_month=schedule.day_of_month,
     )
+
+
+def zone_of(user: AbstractBaseUser) -> str:
+    """A person's own time zone: their browser's (kept as they use the site), else the site's."""
+    zone = getattr(user, "time_zone", "")
+    return zone if zone in available_time_zones() else settings.TIME_ZONE
+
+
+def recipient_zone(schedule: ReportSchedule, user: AbstractBaseUser) -> str:
+    """The zone whose wall-clock time `user` gets the schedule's e-mail at."""
+    return zone_of(user) if schedule.time_zone == ReportSchedule.RECIPIENTS_ZONE else schedule.time_zone
+
+
+def schedule_zones(schedule: ReportSchedule) -> set[str]:
+    if schedule.time_zone != ReportSchedule.RECIPIENTS_ZONE:
+        return {schedule.time_zone}
+    return {zone_of(user) for user in recipients(schedule)} or {settings.TIME_ZONE}
+
+
+def _latest_due(schedule: ReportSchedule, zone: str, *, since: dt.datetime, now: dt.datetime):
+    """The last due time in `zone` from `since` to `now` (one e-mail however many were
+    missed while the site was down), or None."""
+    due = _next_due_in(schedule, zone, after=since - dt.timedelta(microseconds=1))
+    if due > now:
+        return None
+    while (later := _next_due_in(schedule, zone, after=due)) <= now:
+        due = later
+    return due
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -125,6 +159,8 @@ def describe(schedule: ReportSchedule) -> str:
         Frequency.WEEKLY: f"every {WEEKDAYS[schedule.weekday or 0]}",
         Frequency.MONTHLY: f"on day {schedule.day_of_month} of every month",
     }[schedule.frequency]
+    if schedule.time_zone == ReportSchedule.RECIPIENTS_ZONE:
+        return f"{when} at {schedule.time:%H:%M}, in each recipient's own time zone"
     return f"{when} at {schedule.time:%H:%M}, {schedule.time_zone} time"
 
 
@@ -133,6 +169,16 @@ def describe_recipients(schedule: ReportSchedule) -> str:
     names += [user.get_username() for user in schedule.users.all()]
     names += [f"the {group.name} group" for group in schedule.groups.all()]
     return ", ".join(names)
+
+
+def describe_zones(schedule: ReportSchedule, *, shown: int = 5) -> str:
+    """Where the recipients are, for a schedule sent in each one's own time zone:
+    "alice Europe/Paris, sales America/New_York and 3 more"; "" otherwise."""
+    if schedule.time_zone != ReportSchedule.RECIPIENTS_ZONE:
+        return ""
+    people = recipients(schedule)
+    text = ", ".join(f"{user.get_username()} {zone_of(user)}" for user in people[:shown])
+    return f"{text} and {len(people) - shown} more" if len(people) > shown else text
 
 
 # -- who gets it ------------------------------------------------------------------------
@@ -186,7 +232,7 @@ def deliveries_claim(*, now: dt.datetime) -> int:
             )
             if schedule is None:
                 return claimed
-            claimed += _claim(schedule, due_at=schedule.next_due_at)
+            claimed += _claim(schedule, now=now)
             schedule.next_due_at = schedule_next_due(schedule, after=now)
             schedule.save(update_fields=["next_due_at"])
 
@@ -198,10 +244,24 @@ def _take(queryset):
     return queryset.select_for_update(skip_locked=True, of=("self",)).first()
 
 
-def _claim(schedule: ReportSchedule, *, due_at: dt.datetime) -> int:
-    rows = [
-        Delivery(schedule=schedule, due_at=due_at, recipient=user, next_attempt_at=due_at)
+def _claim(schedule: ReportSchedule, *, now: dt.datetime) -> int:
+    """A delivery for each recipient whose wall-clock time came between the schedule's
+    due time and `now` (all of them, unless each gets it in their own time zone)."""
+    due = {
+        user: _latest_due(schedule, recipient_zone(schedule, user), since=schedule.next_due_at, now=now)
         for user in recipients(schedule)
+    }
+    return _deliveries(schedule, {user: at for user, at in due.items() if at is not None})
+
+
+def claim_now(schedule: ReportSchedule, *, now: dt.datetime) -> int:
+    """A delivery for every recipient, due `now` ("Send now")."""
+    return _deliveries(schedule, dict.fromkeys(recipients(schedule), now))
+
+
+def _deliveries(schedule: ReportSchedule, due: dict[AbstractBaseUser, dt.datetime]) -> int:
+    rows = [
+        Delivery(schedule=schedule, due_at=at, recipient=user, next_attempt_at=at) for user, at in due.items()
     ]
     # Another process that claimed the same due time already holds these rows.
     return len(Delivery.objects.bulk_create(rows, ignore_conflicts=True))

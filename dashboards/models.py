@@ -385,6 +385,8 @@ class ReportSchedule(models.Model):
     weekday = models.PositiveSmallIntegerField(null=True, blank=True)
     day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
     # A wall-clock time in `time_zone`: 08:00 stays 08:00 across daylight-saving changes.
+    # RECIPIENTS_ZONE: at that time in each recipient's own zone (User.time_zone).
+    RECIPIENTS_ZONE = "recipient"
     time = models.TimeField()
     time_zone = models.CharField(max_length=64)
     include_owner = models.BooleanField(default=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dashboards import registry
-from dashboards.deliveries import WEEKDAYS, describe, describe_recipients, unsubscribe_read
+from dashboards.deliveries import (
+    WEEKDAYS,
+    describe,
+    describe_recipients,
+    describe_zones,
+    unsubscribe_read,
+    zone_of,
+)
 from dashboards.models import Alert, Report, ReportSchedule
 from dashboards.refusals import plain_text
 from dashboards.selectors import (
@@ -59,6 +66,8 @@ def _choices(request: HttpRequest, report: Report, schedule: ReportSchedule | No
         "weekdays": list(enumerate(WEEKDAYS)),
         "days": range(1, 32),
         "time_zones": sorted(available_time_zones()),
+        "recipients_zone": ReportSchedule.RECIPIENTS_ZONE,
+        "user_zone": zone_of(request.user),
         "people": people_who_can_open(dashboard=report.dashboard).exclude(pk=request.user.pk),
         "groups": groups_who_can_open(dashboard=report.dashboard),
         "editing": current,
@@ -71,7 +80,7 @@ def _choices(request: HttpRequest, report: Report, schedule: ReportSchedule | No
             "weekday": current.weekday if current and current.weekday is not None else 0,
             "day_of_month": current.day_of_month if current and current.day_of_month else 1,
             "time": f"{current.time:%H:%M}" if current else "08:00",
-            "time_zone": current.time_zone if current else settings.TIME_ZONE,
+            "time_zone": current.time_zone if current else ReportSchedule.RECIPIENTS_ZONE,
             "include_owner": current.include_owner if current else True,
             "users": {u.pk for u in current.users.all()} if current else set(),
             "groups": {g.pk for g in current.groups.all()} if current else set(),
@@ -81,6 +90,7 @@ def _choices(request: HttpRequest, report: Report, schedule: ReportSchedule | No
 
 def _described(schedule: ReportSchedule) -> tuple[ReportSchedule, list]:
     schedule.when, schedule.to = describe(schedule), describe_recipients(schedule)
+    schedule.zones = describe_zones(schedule)
     return schedule, deliveries_of(schedule=schedule)
 
 
@@ -144,9 +154,9 @@ def report_schedules(request: HttpRequest, pk: int) -> HttpResponse:
         }
         return render(request, "dashboards/schedules.html", context, status=400)
     verb = "Changed" if editing else "Scheduled"
-    messages.success(
-        request, f"{verb}: the next e-mail goes out {schedule.next_due_at:%-d %b %Y at %H:%M} UTC."
-    )
+    zone = zone_of(request.user)
+    when = schedule.next_due_at.astimezone(ZoneInfo(zone))
+    messages.success(request, f"{verb}: the next e-mail goes out {when:%-d %b %Y at %H:%M} ({zone} time).")
     return redirect("report_schedules", pk=report.pk)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -733,8 +736,8 @@ def schedule_save(
         errors["weekday"] = "Choose the day of the week."
     if frequency == ReportSchedule.Frequency.MONTHLY and day_of_month not in range(1, 32):
         errors["day_of_month"] = "Choose a day of the month from 1 to 31."
-    if time_zone not in available_time_zones():
-        errors["time_zone"] = "Choose a time zone from the list."
+    if time_zone not in available_time_zones() and time_zone != ReportSchedule.RECIPIENTS_ZONE:
+        errors["time_zone"] = "Choose a time zone from the list, or each recipient's own."
     allowed_people = set(people_who_can_open(dashboard=report.dashboard).values_list("pk", flat=True))
     refused = sorted(u.get_username() for u in users if u.pk not in allowed_people)
     if refused:
@@ -753,17 +756,38 @@ def schedule_save(
         schedule.weekday = weekday if frequency == ReportSchedule.Frequency.WEEKLY else None
         schedule.day_of_month = day_of_month if frequency == ReportSchedule.Frequency.MONTHLY else None
         schedule.include_owner = include_owner
-        schedule.next_due_at = schedule_next_due(schedule, after=timezone.now())
+        schedule.next_due_at = timezone.now()  # until the recipients, whose time zones may count, are set
         schedule.save()
         schedule.users.set(users)
         schedule.groups.set(groups)
+        schedule.next_due_at = schedule_next_due(schedule, after=timezone.now())
+        schedule.save(update_fields=["next_due_at"])
     return schedule
 
 
+@functools.cache
 def available_time_zones() -> frozenset[str]:
-    import zoneinfo
-
     return frozenset(zoneinfo.available_timezones())
+
+
+def schedules_follow_time_zone(*, user: AbstractBaseUser) -> None:
+    """A person's time zone changed: schedules sent in each recipient's own zone that
+    include them are due sooner if their 08:00 now comes before the next one planned."""
+    from dashboards.deliveries import schedule_next_due
+
+    now = timezone.now()
+    theirs = (
+        ReportSchedule.objects.filter(time_zone=ReportSchedule.RECIPIENTS_ZONE, paused=False)
+        .filter(Q(owner=user, include_owner=True) | Q(users=user) | Q(groups__in=user.groups.all()))
+        .distinct()
+    )
+    for schedule in theirs:
+        with transaction.atomic():
+            locked = ReportSchedule.objects.select_for_update().get(pk=schedule.pk)
+            soonest = min(locked.next_due_at, schedule_next_due(locked, after=now))
+            if soonest != locked.next_due_at:
+                locked.next_due_at = soonest
+                locked.save(update_fields=["next_due_at"])
 
 
 def schedule_pause(*, schedule: ReportSchedule, paused: bool) -> None:
@@ -780,9 +804,9 @@ def schedule_send_now(*, schedule: ReportSchedule) -> int:
     """Deliveries for right now, sent by the next run of the scheduler (on a worker, not in
     the web process, which would have to start a Chromium for the charts): at once on
     Celery, else within a minute. Its regular due times are unchanged."""
-    from dashboards.deliveries import _claim
+    from dashboards.deliveries import claim_now
 
-    claimed = _claim(schedule, due_at=timezone.now())
+    claimed = claim_now(schedule, now=timezone.now())
     if settings.REDIS_URL:
         from dashboards import jobs
 

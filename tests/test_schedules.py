@@ -543,3 +543,109 @@ def test_an_alert_on_a_figure_the_dashboard_does_not_have_is_refused(cast, clien
     assert response.status_code == 400
     assert "Choose one of this dashboard&#x27;s key figures." in response.content.decode()
     assert not Alert.objects.exists()
+
+
+# -- each recipient's own time zone -----------------------------------------------------
+
+
+@pytest.fixture
+def everywhere(cast):
+    """alice in Paris and sales in New York get alice's report every day at 08:00 where they are."""
+    alice, sales = cast["alice"], cast["sales"]
+    alice.time_zone, sales.time_zone = PARIS, "America/New_York"
+    alice.save()
+    sales.save()
+    with time_machine.travel(dt.datetime(2026, 12, 1, 14, 0, tzinfo=UTC), tick=False):
+        report = report_save(
+            owner=alice,
+            dashboard=registry.get("stocktoday"),
+            name="Daily tech",
+            params=PARAMS,
+            visibility=Report.Visibility.EVERYONE,
+        )
+        return schedule_save(
+            report=report,
+            owner=alice,
+            frequency="daily",
+            time=dt.time(8, 0),
+            time_zone=ReportSchedule.RECIPIENTS_ZONE,
+            users=[sales],
+        )
+
+
+PARIS_EIGHT = dt.datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+NEW_YORK_EIGHT = dt.datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+
+
+def test_each_recipient_gets_it_at_eight_in_their_own_time_zone(everywhere, inbox):
+    assert everywhere.next_due_at == PARIS_EIGHT
+    with time_machine.travel(PARIS_EIGHT, tick=False):
+        send_due_reports()
+    assert [rcpt for rcpt, _ in inbox.messages] == ["alice@example.com"]
+    everywhere.refresh_from_db()
+    assert everywhere.next_due_at == NEW_YORK_EIGHT
+    with time_machine.travel(NEW_YORK_EIGHT, tick=False):
+        send_due_reports()
+    assert [rcpt for rcpt, _ in inbox.messages] == ["alice@example.com", "sales@example.com"]
+    everywhere.refresh_from_db()
+    assert everywhere.next_due_at == PARIS_EIGHT + dt.timedelta(days=1)
+    assert sorted(Delivery.objects.values_list("recipient__username", "due_at")) == [
+        ("alice", PARIS_EIGHT),
+        ("sales", NEW_YORK_EIGHT),
+    ]
+
+
+def test_a_site_down_all_day_sends_each_recipient_one_email_for_their_latest_eight(everywhere, inbox):
+    with time_machine.travel(NEW_YORK_EIGHT + dt.timedelta(days=2, hours=1), tick=False):
+        send_due_reports()
+    assert sorted(Delivery.objects.values_list("recipient__username", "due_at")) == [
+        ("alice", PARIS_EIGHT + dt.timedelta(days=2)),
+        ("sales", NEW_YORK_EIGHT + dt.timedelta(days=2)),
+    ]
+    assert len(inbox.messages) == 2
+
+
+def test_a_recipient_whose_browser_moves_gets_the_next_one_at_eight_where_they_now_are(everywhere, cast):
+    client = Client()
+    client.force_login(cast["sales"])
+    with time_machine.travel(dt.datetime(2026, 12, 1, 14, 30, tzinfo=UTC), tick=False):
+        answer = client.post("/accounts/time-zone/", {"time_zone": "Asia/Tokyo"})
+    assert (answer.status_code, answer.json()) == (200, {"time_zone": "Asia/Tokyo"})
+    everywhere.refresh_from_db()
+    # 08:00 in Tokyo on 2 December is 23:00 UTC on 1 December: sooner than Paris's 08:00.
+    assert everywhere.next_due_at == dt.datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("sent", ["Mars/Olympus", "", "Europe/Paris\x00", "x" * 500])
+def test_a_time_zone_that_is_not_one_is_refused_and_nothing_changes(cast, sent):
+    client = Client()
+    client.force_login(cast["sales"])
+    answer = client.post("/accounts/time-zone/", {"time_zone": sent})
+    assert (answer.status_code, answer.content.decode()) == (
+        400,
+        "Send an IANA time zone name, such as Europe/Paris.",
+    )
+    cast["sales"].refresh_from_db()
+    assert cast["sales"].time_zone == ""
+
+
+def test_only_a_signed_in_post_keeps_a_time_zone(cast):
+    assert (
+        Client().post("/accounts/time-zone/", {"time_zone": PARIS})["Location"].startswith("/accounts/login/")
+    )
+    client = Client()
+    client.force_login(cast["sales"])
+    assert client.get("/accounts/time-zone/").status_code == 405
+
+
+def test_the_page_sends_in_each_recipients_zone_by_default_and_says_where_they_are(everywhere):
+    client = Client()
+    client.force_login(everywhere.owner)
+    page = client.get(reverse("report_schedules", args=[everywhere.report.pk])).content.decode()
+    assert "Every day at 08:00, in each recipient&#x27;s own time zone</strong>, to me, sales." in page
+    assert "Where they are: sales America/New_York, alice Europe/Paris." in page
+    assert "Next: 2 Dec 2026, 08:00 (Europe/Paris time)." in page  # in the reader's own zone
+    assert (
+        '<option value="recipient" selected>Each recipient\'s own time zone (yours: Europe/Paris)</option>'
+        in page
+    )

@@ -1,5 +1,5 @@
-// The scheduled-report form: only the day fields of the chosen frequency, the browser's own
-// time zone for a new schedule, and "Sending…" on a button while its form is sent.
+// The scheduled-report form: only the day fields of the chosen frequency, and "Sending…" on
+// a button while its form is sent.
 (function () {
   const form = document.querySelector(".schedule-form");
   if (form) {
@@ -11,11 +11,6 @@
     };
     frequency.addEventListener("change", follow);
     follow();
-    const zone = form.querySelector("#time_zone[data-guess]");
-    const guess = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && guess && [...zone.options].some((option) => option.value === guess)) {
-      zone.value = guess;
-    }
   }
   document.querySelectorAll("button[data-busy]").forEach((button) => {
     button.form.addEventListener("submit", () => {

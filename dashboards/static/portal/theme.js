@@ -89,10 +89,28 @@
     });
   }
 
+  // The time zone this browser is in, kept with the account when it differs: e-mails
+  // scheduled "at 08:00 in each recipient's time zone" go out at 08:00 where the person is.
+  function keepTimeZone() {
+    var url = script.getAttribute("data-time-zone-url");
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!url || !zone || zone === script.getAttribute("data-time-zone")) return;
+    var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    var body = new URLSearchParams();
+    body.set("time_zone", zone);
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+      body: body,
+    }).catch(function () { /* kept next time */ });
+  }
+
   function bind() {
     apply();
     bindAccountMenu();
     if (!saveUrl || !window.fetch) return; // the form posts as it is
+    keepTimeZone();
     var form = document.getElementById("theme-form");
     if (form) {
       form.addEventListener("submit", function (event) {
