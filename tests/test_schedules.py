@@ -644,7 +644,10 @@ def test_the_page_sends_in_each_recipients_zone_by_default_and_says_where_they_a
     page = client.get(reverse("report_schedules", args=[everywhere.report.pk])).content.decode()
     assert "Every day at 08:00, in each recipient&#x27;s own time zone</strong>, to me, sales." in page
     assert "Where they are: sales America/New_York, alice Europe/Paris." in page
-    assert "Next: 2 Dec 2026, 08:00 (Europe/Paris time)." in page  # in the reader's own zone
+    assert (
+        "Next: 08:00 where each recipient is; the first goes out 2 Dec 2026, 08:00 your time (Europe/Paris)."
+        in page
+    )
     assert (
         '<option value="recipient" selected>Each recipient\'s own time zone (yours: Europe/Paris)</option>'
         in page

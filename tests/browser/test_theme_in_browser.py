@@ -120,3 +120,22 @@ def test_the_admin_follows_the_stored_theme_and_its_button_changes_it(visit, liv
     visit.goto("/")
     expect(html).to_have_attribute("data-theme", "light")  # the portal too
     assert visit.console_errors == []
+
+
+def test_the_browsers_time_zone_is_kept_with_the_account_once(browser, live_server, live_cast):
+    """Scheduled e-mails "at 08:00 in each recipient's time zone" need to know where they are."""
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    try:
+        page = context.new_page()
+        signed_in(context, live_server.url, "sales")
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.url.endswith("/accounts/time-zone/") else None)
+        with page.expect_response(lambda r: r.url.endswith("/accounts/time-zone/")) as kept:
+            page.goto(live_server.url + "/")
+        assert (kept.value.status, kept.value.json()) == (200, {"time_zone": "Asia/Tokyo"})
+        assert get_user_model().objects.get(username="sales").time_zone == "Asia/Tokyo"
+        page.goto(live_server.url + "/reports/")  # the same zone: nothing sent again
+        page.wait_for_load_state("networkidle")
+        assert len(posts) == 1
+    finally:
+        context.close()
