@@ -451,6 +451,7 @@ class Rendered:
     data_period: tuple[dt.date, dt.date] | None
     period: str
     choices: list[tuple[str, str]]
+    figures: list[tuple[str, str]]  # the view's key figures, as the dashboard declares them
     csv: bytes
     rows: int
     charts: list[tuple[str, bytes]]
@@ -535,6 +536,7 @@ def render(report: Report) -> Rendered:
         data_period=period,
         period=dashboard.period_words(params),
         choices=choices_text(dashboard, params),
+        figures=figures_text(dashboard, params),
         csv=csv_bytes,
         rows=rows,
         charts=charts,
@@ -605,6 +607,18 @@ def _start_chart_server() -> None:
         kaleido.start_sync_server(silence_warnings=True, mathjax=False)
         atexit.register(kaleido.stop_sync_server, silence_warnings=True)
         _chart_server_started = True
+
+
+def figures_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The view's key figures in words: [("conversion A (%)", "3.125")]."""
+    if dashboard.key_figures is None:
+        return []
+    try:
+        figures = dashboard.key_figures(params)
+    except Exception:  # noqa: BLE001 - the charts and the data are still worth sending
+        logger.exception("Could not work out the key figures of %s", dashboard.slug)
+        return []
+    return [(name, f"{value:,.6g}") for name, value in figures.items()]
 
 
 def choices_text(dashboard: spec.Dashboard, params: dict[str, Any]) -> list[tuple[str, str]]:

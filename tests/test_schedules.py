@@ -652,3 +652,27 @@ def test_the_page_sends_in_each_recipients_zone_by_default_and_says_where_they_a
         '<option value="recipient" selected>Each recipient\'s own time zone (yours: Europe/Paris)</option>'
         in page
     )
+
+
+def test_a_scheduled_email_lists_the_views_key_figures(funnel_alert, inbox):
+    from dashboards.catalogue import funnel
+
+    report = funnel_alert.report
+    with time_machine.travel(MONDAY_DUE, tick=False):
+        schedule = schedule_save(
+            report=report, owner=report.owner, frequency="daily", time=dt.time(9, 0), time_zone=PARIS
+        )
+    with time_machine.travel(schedule.next_due_at, tick=False):
+        send_due_reports()
+    [message] = inbox.to("alice@example.com")
+    figures = funnel.key_figures(registry.get("funnel").clean({}))
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    lines = "".join(f"  {name}: {value:,.6g}\n" for name, value in figures.items())
+    assert f"Key figures\n{lines}" in text
+    assert list(figures) == ["conversion A (%)", "conversion B (%)"]
+    html = message.get_body(("html",)).get_content()
+    name, value = next(iter(figures.items()))
+    assert (
+        f'font-weight: normal;">{name}</th><td style="padding: 2px 0; font-weight: bold;">{value:,.6g}</td>'
+        in html
+    )
