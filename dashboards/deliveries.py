@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from dashboards import registry
+from dashboards import registry, snapshots
 from dashboards.access import can_view
 from dashboards.exports import business_csv_chunks, frame_period
 from dashboards.filenames import export_filename
@@ -530,7 +530,7 @@ def render(report: Report) -> Rendered:
         limit = settings.REPORT_MAIL_MAX_BYTES
         if len(csv_bytes) > limit and len(_zipped("data.csv", csv_bytes)) > limit:
             csv_bytes = b""  # too big to mail: the e-mail links to the report's export
-    charts, note = draw_charts(dashboard, params)
+    charts, note = draw_charts(dashboard, params, page=report.page)
     return Rendered(
         params=params,
         data_period=period,
@@ -544,12 +544,18 @@ def render(report: Report) -> Rendered:
     )
 
 
-def draw_charts(dashboard: spec.Dashboard, params: dict[str, Any]) -> tuple[list[tuple[str, bytes]], str]:
+def draw_charts(
+    dashboard: spec.Dashboard, params: dict[str, Any], *, page: str = ""
+) -> tuple[list[tuple[str, bytes]], str]:
     """PNGs of the view's charts, and a note when there are none: plotly's own static
     export (kaleido, driving the machine's headless Chromium; its plotly.js is plotly's
-    own file and MathJax is off, so nothing is fetched from another host)."""
+    own file and MathJax is off, so nothing is fetched from another host). A dashboard
+    whose charts exist only in the browser (a plain Dash app dropped in) and that has no
+    parameters is drawn as it opens (on `page`, for a Dash Pages app)."""
     if dashboard.charts is None:
-        return [], "This dashboard's charts are drawn in your browser: open the report to see them."
+        if dashboard.has_params:  # drawn as it opens, it would not show the report's choices
+            return [], "This dashboard's charts are drawn in your browser: open the report to see them."
+        return _app_charts(dashboard, page=page)
     import plotly.io as pio
 
     images = []
@@ -570,6 +576,17 @@ def draw_charts(dashboard: spec.Dashboard, params: dict[str, Any]) -> tuple[list
         logger.exception("Could not draw the charts of %s", dashboard.slug)
         return [], "The charts could not be drawn for this e-mail: open the report to see them."
     return images, ""
+
+
+def _app_charts(dashboard: spec.Dashboard, *, page: str) -> tuple[list[tuple[str, bytes]], str]:
+    try:
+        charts = snapshots.app_charts(registry.module(dashboard.slug), path=page)
+    except snapshots.SnapshotError:
+        logger.exception("Could not draw the charts of %s", dashboard.slug)
+        return [], "The charts could not be drawn for this e-mail: open the report to see them."
+    if not charts:
+        return [], "This dashboard shows no charts as it opens: open the report to see it."
+    return charts, ""
 
 
 _chart_server_started = False

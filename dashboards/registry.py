@@ -35,5 +35,10 @@ def app(slug: str) -> dash.Dash:
     return catalogue().by_slug[slug].app
 
 
+def module(slug: str) -> str:
+    """The catalogue module that defines the dashboard `slug`."""
+    return catalogue().by_slug[slug].module
+
+
 def all_dashboards() -> list[Dashboard]:
     return [hosted.dashboard for hosted in catalogue().by_slug.values()]

@@ -169,13 +169,14 @@ def plain():
 
 
 def start_plain_dash(module: str, base_path: str = "/") -> tuple[subprocess.Popen, str]:
-    """`module`'s app served alone by plain Dash (tests/plain_dash.py) on a free port, once it
+    """`module`'s app served alone by plain Dash (dashboards.hosting.alone) on a free port, once it
     answers: (the process, its base URL). The caller stops it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, str(settings.BASE_DIR / "tests" / "plain_dash.py"), module, str(port)],
+        [sys.executable, "-m", "dashboards.hosting.alone", module, str(port)],
+        cwd=settings.BASE_DIR,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

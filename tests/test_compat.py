@@ -1,7 +1,7 @@
 """Plain Dash apps dropped into the catalogue answer exactly as they do alone.
 
 Each app in `tests/compat_apps/` runs as plain Dash in a process of its own
-(`tests/plain_dash.py`, no Django) and in the portal; the same requests get
+(`dashboards.hosting.alone`, no Django) and in the portal; the same requests get
 the same JSON from both.
 """
 

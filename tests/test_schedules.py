@@ -676,3 +676,44 @@ def test_a_scheduled_email_lists_the_views_key_figures(funnel_alert, inbox):
         f'font-weight: normal;">{name}</th><td style="padding: 2px 0; font-weight: bold;">{value:,.6g}</td>'
         in html
     )
+
+
+# -- a plain Dash app dropped in: its default view, charts only ----------------------------
+
+
+@pytest.fixture
+def plain_app(monkeypatch, cast):
+    """tests/plain_apps/regional_sales.py in the catalogue, open to alice."""
+    from dashboards.services import grant_add
+    from tests.conftest import with_catalogue_packages
+
+    with_catalogue_packages(monkeypatch, "tests.plain_apps")
+    grant_add(dashboard=Dashboard.objects.get(slug="regional-sales"), user=cast["alice"])
+    return registry.get("regional-sales")
+
+
+def test_a_plain_dash_app_is_saved_and_mailed_as_it_opens_with_its_charts_drawn(plain_app, cast, inbox):
+    client = Client()
+    client.force_login(cast["alice"])
+    page = client.get("/dashboards/regional-sales/").content.decode()
+    assert "this dashboard as it opens, to come back to or to have e-mailed on a schedule" in page
+    saved = client.post(
+        "/dashboards/regional-sales/reports/", {"name": "Regions", "visibility": "private", "params": "{}"}
+    )
+    report = Report.objects.get(name="Regions")
+    assert (saved.status_code, saved["Location"], report.params) == (302, f"/reports/{report.pk}/", {})
+    with time_machine.travel(MONDAY_DUE, tick=False):
+        schedule = schedule_save(
+            report=report, owner=cast["alice"], frequency="daily", time=dt.time(9, 0), time_zone=PARIS
+        )
+    with time_machine.travel(schedule.next_due_at, tick=False):
+        assert send_due_reports()["sent"] == 1
+    [message] = inbox.to("alice@example.com")
+    assert message["Subject"] == "Regions: Regional sales"
+    # The chart its callback draws, as Chromium drew it: the graph's own 400 px height.
+    [image] = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    width, height = png_size(image.get_content())
+    assert height == 400 and width > 1000
+    assert 'alt="Sales by region"' in message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "drawn in your browser" not in text and "could not be drawn" not in text

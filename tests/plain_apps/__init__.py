@@ -1,0 +1,1 @@
+"""Plain Dash apps as an analyst writes them, dropped into a catalogue unchanged."""
