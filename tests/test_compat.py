@@ -319,12 +319,13 @@ def test_a_user_without_a_grant_gets_nothing_from_a_dropped_in_app(client, compa
     assert response.status_code == 403
 
 
-def test_a_dropped_in_app_gets_a_card_and_a_page_without_portal_extras(alice):
+def test_a_dropped_in_app_gets_a_card_and_a_page_without_data_extras(alice):
     gallery = alice.get("/").content.decode()
     assert "Compat: context" in gallery
     page = alice.get("/dashboards/context/").content.decode()
     assert 'id="dash-app"' in page
-    assert "Save report" not in page and "Download CSV" not in page
+    assert "Download CSV" not in page  # it declares no data
+    assert "Save report" in page  # as it opens: to come back to, or to have it e-mailed
     assert registry.get("context").description == (
         "Context: dash.ctx, callback_context, dict-grouped arguments, set_props, no_update."
     )
