@@ -31,7 +31,7 @@ class UserAdmin(BaseUserAdmin):
 
     list_filter = [*BaseUserAdmin.list_filter]
     # Kept by the site, not typed in.
-    readonly_fields = ["last_login", "date_joined", "sign_in", "dashboards_this_user_can_open"]
+    readonly_fields = ["last_login", "date_joined", "sign_in", "dashboards_this_user_can_open", "time_zone"]
     inlines = [ProviderIdentityInline]
 
     def get_fieldsets(self, request, obj=None):
@@ -44,7 +44,7 @@ class UserAdmin(BaseUserAdmin):
                 access.append("user_permissions")
         return [
             (None, {"fields": ["username", "sign_in"]}),
-            ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+            ("Personal info", {"fields": ["first_name", "last_name", "email", "time_zone"]}),
             (
                 "Groups and dashboard access",
                 {

@@ -14,7 +14,9 @@ class User(AbstractUser):
     theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
     # The IANA zone of the person's browser ("Europe/Paris"), kept as they use the site;
     # "" until then. Scheduled e-mails "at 08:00 in each recipient's time zone" use it.
-    time_zone = models.CharField(max_length=64, blank=True, default="")
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", help_text="Their browser's, kept as they use the site."
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
