@@ -94,14 +94,14 @@
   function keepTimeZone() {
     var url = script.getAttribute("data-time-zone-url");
     var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (!url || !zone || zone === script.getAttribute("data-time-zone")) return;
     var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    if (!url || !zone || !token || zone === script.getAttribute("data-time-zone")) return;
     var body = new URLSearchParams();
     body.set("time_zone", zone);
     fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": token ? token.value : "" },
+      headers: { Accept: "application/json", "X-CSRFToken": token.value },
       body: body,
     }).catch(function () { /* kept next time */ });
   }
