@@ -165,9 +165,11 @@ def _add_report_schedule(app: Any) -> None:
 
     @app.task(name="dashengine.send_due_reports", ignore_result=True)
     def send_due_reports() -> None:
-        from dashboards.deliveries import send_due_reports
+        from dashboards.deliveries import send_due_reports, summary
 
-        send_due_reports()
+        counts = send_due_reports()
+        if any(counts.values()):  # a run that found nothing to do says nothing
+            logger.info(summary(counts))
 
     every = settings.REPORTS_CHECK_SECONDS
     app.conf.beat_schedule = {

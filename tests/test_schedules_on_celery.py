@@ -30,6 +30,9 @@ from tests.test_schedules import inbox  # noqa: F401 - the fixture
 CHECK_SECONDS = 1
 DEADLINE = 120  # seconds the polls below wait at most: a bound on a hang, not a measure
 TASK = "dashengine.send_due_reports"
+SUMMARY = re.compile(
+    r"Scheduled reports: (\d+) due, (\d+) sent, (\d+) skipped, (\d+) to retry, (\d+) failed\."
+)
 # name, start, end: three of alice's Stock Today reports, each scheduled to her and sales.
 REPORTS = [
     ("Q1 2015 tech", "2015-01-02", "2015-03-31"),
@@ -127,6 +130,11 @@ def test_two_beats_and_two_workers_send_one_email_per_schedule_due_time_and_reci
     wait_for("two more runs", lambda: len(runs(workers, "succeeded") - before) >= 2)
     for beat in beats:  # both beats asked all along
         assert f"Sending due task send-due-reports ({TASK})" in beat.log.read_text()
+    # The workers' runs say what they did: 6 due, 6 sent between them.
+    done = [
+        [int(n) for n in numbers] for worker in workers for numbers in SUMMARY.findall(worker.log.read_text())
+    ]
+    assert [sum(column) for column in zip(*done, strict=True)] == [6, 6, 0, 0, 0]
 
     expected = [
         (name, schedule.next_due_at, username, "sent", 1)
