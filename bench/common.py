@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.cookiejar
 import json
@@ -57,9 +58,14 @@ def prepare_portal(env: dict[str, str]) -> None:
 
 def procfile_web(port: int, workers: int) -> list[str]:
     """The Procfile's web command, with its variables filled in."""
-    line = next(row for row in (ROOT / "Procfile").read_text().splitlines() if row.startswith("web:"))
-    line = line.removeprefix("web:").strip()
-    values = {"PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    return procfile("web", PORT=str(port), WEB_CONCURRENCY=str(workers))
+
+
+def procfile(name: str, **values: str) -> list[str]:
+    """The Procfile's `name:` command, its variables filled in from `values` (else their
+    defaults), its program the virtualenv's."""
+    line = next(row for row in (ROOT / "Procfile").read_text().splitlines() if row.startswith(f"{name}:"))
+    line = line.removeprefix(f"{name}:").strip()
     line = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m[1], m[2]), line)
     args = shlex.split(line)
     args[0] = str(Path(PYTHON).parent / args[0])
@@ -106,8 +112,12 @@ def log_tail(process: subprocess.Popen, chars: int = 3000) -> str:
 
 
 def process_tree(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    """`pid` and every process under it. The children of each of its threads: a process
+    started from another thread than the main one (kaleido's Chromium) is listed only there."""
+    kids = []
+    for thread in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):  # a thread or process that ended meanwhile
+            kids += [int(c) for c in (thread / "children").read_text().split()]
     return [pid, *[p for kid in kids for p in process_tree(kid)]]
 
 

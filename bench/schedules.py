@@ -1,15 +1,25 @@
 """1,000 due scheduled reports sent by two processes at once: time, memory, exactly once.
 
     .venv/bin/python bench/schedules.py --schedules 1000 --reports 100 --senders 2
+    .venv/bin/python bench/schedules.py --schedules 1000 --reports 100 --senders 2 --via celery
 
 A fresh database (PostgreSQL with --database, e.g. postgres://postgres@127.0.0.1:5432/bench_schedules,
 which is dropped and made again; else SQLite) gets the demo users, `--reports` Stock Today
 reports with different tickers and dates, and `--schedules` schedules spread over them,
-each to one recipient, all due now. Then `--senders` copies of `manage.py
-send_due_reports` start at once, as two cron jobs or two Celery workers would, against a
-real SMTP server in this process (aiosmtpd). Measured: wall time until every delivery is
-sent, e-mails received (and any recipient who got one twice), each sender's peak memory
-(its own and its Chromium's, which draws the charts).
+each to one recipient, all due now. Then the senders start at once, against a real SMTP
+server in this process (aiosmtpd):
+
+- `--via command` (the default): `--senders` copies of `manage.py send_due_reports`, as
+  cron jobs on as many machines would run it; done when they have all exited.
+- `--via celery`: `--senders` Celery workers, each the Procfile's `worker:` command with
+  `--concurrency 1` (its time limits as the Procfile sets them), and one Procfile `beat:`
+  asking for a run every `--check-seconds` (REPORTS_CHECK_SECONDS), all on a
+  redis-server of the bench's own on a free port; done when the database holds a
+  delivery for every schedule and none is pending.
+
+Measured: wall time from the senders' start until every delivery is sent, e-mails
+received (and any delivery e-mailed twice), how the deliveries ended, and each sender's
+peak memory (its own, its pool process's and its Chromium's, which draws the charts).
 
 There is no plain-Dash side: plain Dash has no scheduled reports.
 """
@@ -18,8 +28,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
+import os
 import re
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,10 +44,22 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import contextlib
 
-from bench.common import PYTHON, ROOT, free_port, portal_env, prepare_portal, process_tree  # noqa: E402
+from bench.common import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    free_port,
+    portal_env,
+    prepare_portal,
+    process_tree,
+    procfile,
+)
+from tests.sites import OwnRedis  # noqa: E402
 
+# What a worker's run logs (dashboards.deliveries.summary).
+SUMMARY = re.compile(
+    r"Scheduled reports: (\d+) due, (\d+) sent, (\d+) skipped, (\d+) to retry, (\d+) failed\."
+)
 SETUP = """
 import datetime as dt, random
 from django.contrib.auth import get_user_model
@@ -77,14 +103,165 @@ class Inbox:
 
 
 def peak_watch(pid: int, peaks: dict, stop: threading.Event) -> None:
-    """The highest sum of resident memory over the process and its children (Chromium)."""
+    """The highest sums of memory over the process and every process under it (its pool
+    process, Chromium's): resident (RSS, each shared page counted in every process that
+    maps it) and proportional (PSS, a shared page divided among them: what the sender
+    adds to the machine)."""
     while not stop.is_set():
-        total = 0
+        rss = pss = 0
         for p in process_tree(pid):
             with contextlib.suppress(OSError, TypeError):
-                total += int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{p}/status").read_text())[1])
-        peaks[pid] = max(peaks.get(pid, 0), total)
+                rss += int(re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{p}/status").read_text())[1])
+                pss += int(re.search(r"Pss:\s+(\d+)", Path(f"/proc/{p}/smaps_rollup").read_text())[1])
+        rss_peak, pss_peak = peaks.get(pid, (0, 0))
+        peaks[pid] = (max(rss_peak, rss), max(pss_peak, pss))
         stop.wait(0.2)
+
+
+def watched(pids: list[int]):
+    """Start watching the peak memory of each of `pids`; returns (peaks, stop)."""
+    peaks: dict[int, tuple[int, int]] = {}
+    stop = threading.Event()
+    for pid in pids:
+        threading.Thread(target=peak_watch, args=(pid, peaks, stop), daemon=True).start()
+    return peaks, stop
+
+
+def peaks_mib(peaks: dict, pids: list[int]) -> dict[str, list[int]]:
+    return {
+        "peak_rss_mib_per_sender": [round(peaks.get(pid, (0, 0))[0] / 1024) for pid in pids],
+        "peak_pss_mib_per_sender": [round(peaks.get(pid, (0, 0))[1] / 1024) for pid in pids],
+    }
+
+
+def delivery_counts(database: str, folder: Path) -> dict[str, int]:
+    """How many deliveries the database holds, by status."""
+    query = "SELECT status, count(*) FROM dashboards_delivery GROUP BY status"
+    if database:
+        import psycopg
+
+        with psycopg.connect(database.replace("postgres://", "postgresql://", 1)) as connection:
+            rows = connection.execute(query).fetchall()
+    else:
+        with contextlib.closing(sqlite3.connect(folder / "db.sqlite3", timeout=30)) as connection:
+            rows = connection.execute(query).fetchall()
+    return dict(rows)
+
+
+def send_by_command(args, env: dict[str, str], folder: Path) -> dict:
+    """`--senders` copies of `manage.py send_due_reports`, started at once; done when all exit."""
+    started = time.monotonic()
+    senders = [
+        subprocess.Popen(
+            [PYTHON, "manage.py", "send_due_reports"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(args.senders)
+    ]
+    peaks, stop = watched([p.pid for p in senders])
+    outputs = [process.communicate()[0].strip() for process in senders]
+    elapsed = time.monotonic() - started
+    stop.set()
+    return {
+        "seconds": elapsed,
+        **peaks_mib(peaks, [p.pid for p in senders]),
+        "sender_summaries": outputs,
+    }
+
+
+def send_by_celery(args, env: dict[str, str], folder: Path) -> dict:
+    """`--senders` Celery workers of one process each and one beat, started at once on a
+    Redis of the bench's own; done when every schedule has its delivery and none is pending."""
+    redis_server = OwnRedis(folder)
+    redis_server.start()
+    env = {
+        **env,
+        "REDIS_URL": redis_server.url,
+        "REPORTS_CHECK_SECONDS": str(args.check_seconds),
+        # The venv's .pth may name another checkout: this one comes first.
+        "PYTHONPATH": str(ROOT),
+    }
+    commands = [
+        procfile("worker", JOB_CONCURRENCY="1") + ["-n", f"sender{n}@%h"] for n in range(1, args.senders + 1)
+    ]
+    beat = procfile("beat")
+    beat[beat.index("--schedule") + 1] = str(folder / "celerybeat-schedule")
+    logs = [folder / f"sender{n}.log" for n in range(1, args.senders + 1)] + [folder / "beat.log"]
+    processes: list[subprocess.Popen] = []
+    try:
+        started = time.monotonic()
+        for command, log in zip([*commands, beat], logs, strict=True):
+            with log.open("w") as out:
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        workers = processes[:-1]
+        peaks, stop = watched([p.pid for p in workers])
+        deadline, told = started + args.timeout, started
+        while True:
+            counts = delivery_counts(args.database, folder)
+            if sum(counts.values()) >= args.schedules and not counts.get("pending"):
+                break
+            for process, log in zip(processes, logs, strict=True):
+                if process.poll() is not None:
+                    raise SystemExit(f"{log.name} ended:\n{log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"not done in {args.timeout} s: {counts}")
+            if time.monotonic() - told > 30:
+                told = time.monotonic()
+                print(f"{told - started:.0f} s: {counts}", file=sys.stderr, flush=True)
+            time.sleep(0.5)
+        elapsed = time.monotonic() - started
+        stop.set()
+    finally:
+        stopped(processes)
+        redis_server.stop()
+    runs = []
+    for log in logs[:-1]:
+        text = log.read_text(errors="replace")
+        done = [[int(n) for n in numbers] for numbers in SUMMARY.findall(text)]
+        totals = [sum(column) for column in zip(*done, strict=True)] or [0] * 5
+        runs.append(
+            {
+                "runs": len(re.findall(r"Task dashengine\.send_due_reports\[[^]]+\] succeeded", text)),
+                **dict(zip(("due", "sent", "skipped", "retry", "failed"), totals, strict=True)),
+                "runs_dropped": text.count("Discarding revoked task: dashengine.send_due_reports"),
+                "time_limit_lines": len(re.findall(r"TimeLimitExceeded|Hard time limit", text)),
+                "worker_lost_lines": text.count("WorkerLostError"),
+            }
+        )
+    beat_sent = logs[-1].read_text(errors="replace").count("Sending due task send-due-reports")
+    return {
+        "seconds": elapsed,
+        **peaks_mib(peaks, [p.pid for p in workers]),
+        "sender_runs": runs,
+        "beat_runs_asked": beat_sent,
+        "logs": str(folder),
+    }
+
+
+def stopped(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to each at once (a worker's warm shutdown), then SIGKILL to what is left of
+    them: their process groups and whatever they started (Chromium has a session of its own)."""
+    left = [pid for process in processes for pid in process_tree(process.pid)[1:]]
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def main() -> None:
@@ -94,6 +271,13 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=1000)
     parser.add_argument("--reports", type=int, default=100)
     parser.add_argument("--senders", type=int, default=2)
+    parser.add_argument("--via", choices=("command", "celery"), default="command", help="who sends")
+    parser.add_argument(
+        "--check-seconds", type=float, default=1.0, help="--via celery: seconds between the beat's runs"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="--via celery: seconds to wait for the last delivery"
+    )
     parser.add_argument(
         "--database", default="", help="a PostgreSQL URL (dropped and made again); default SQLite"
     )
@@ -126,25 +310,13 @@ def main() -> None:
         raise SystemExit(made.stderr[-3000:])
     print("schedules, reports:", made.stdout.strip().splitlines()[-1])
 
-    started = time.monotonic()
-    senders = [
-        subprocess.Popen(
-            [PYTHON, "manage.py", "send_due_reports"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(args.senders)
-    ]
-    peaks: dict[int, int] = {}
-    stop = threading.Event()
-    watchers = [threading.Thread(target=peak_watch, args=(p.pid, peaks, stop), daemon=True) for p in senders]
-    for watcher in watchers:
-        watcher.start()
-    outputs = [process.communicate()[0].strip() for process in senders]
-    elapsed = time.monotonic() - started
-    stop.set()
+    sent = (send_by_celery if args.via == "celery" else send_by_command)(args, env, folder)
     time.sleep(0.5)
     smtp.stop()
     twice = sum(1 for n in inbox.per_message.values() if n > 1)
+    elapsed = sent.pop("seconds")
     result = {
+        "via": args.via,
         "schedules": args.schedules,
         "reports": args.reports,
         "senders": args.senders,
@@ -153,13 +325,13 @@ def main() -> None:
         "emails": inbox.count,
         "emails_per_second": round(inbox.count / elapsed, 1),
         "duplicates": twice,
-        "peak_rss_mib_per_sender": [round(peaks.get(p.pid, 0) / 1024) for p in senders],
-        "sender_summaries": outputs,
+        "deliveries": delivery_counts(args.database, folder),
+        **sent,
     }
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "schedules.json").write_text(json.dumps(result, indent=2))
+    (out / f"schedules-{args.via}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

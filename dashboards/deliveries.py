@@ -340,6 +340,14 @@ def send_due_reports(*, now: dt.datetime | None = None) -> dict[str, int]:
     return {"claimed": claimed, **deliveries_send(now=now)}
 
 
+def summary(counts: dict[str, int]) -> str:
+    """What a run of `send_due_reports` did, in a line for the log."""
+    return (
+        "Scheduled reports: {claimed} due, {sent} sent, {skipped} skipped, "
+        "{retry} to retry, {failed} failed.".format(**counts)
+    )
+
+
 # -- alerts -----------------------------------------------------------------------------
 
 

@@ -155,20 +155,28 @@ def worker_app(*, catalogue: Any) -> Any:
 
 
 def _add_report_schedule(app: Any) -> None:
-    """Scheduled reports: the `beat:` process asks for a run every minute, a worker does it.
-    Several beats or workers at once send each due report once (dashboards.deliveries)."""
+    """Scheduled reports: the `beat:` process asks for a run every REPORTS_CHECK_SECONDS
+    (default 60, from the environment), a worker does it. Several beats or workers at once
+    send each due report once (dashboards.deliveries).
+
+    A run no worker has started 5 s before the next one is asked for (a tenth of the
+    interval, when that is shorter) is dropped: busy workers do not pile up runs that the
+    next one would find nothing left for."""
 
     @app.task(name="dashengine.send_due_reports", ignore_result=True)
     def send_due_reports() -> None:
-        from dashboards.deliveries import send_due_reports
+        from dashboards.deliveries import send_due_reports, summary
 
-        send_due_reports()
+        counts = send_due_reports()
+        if any(counts.values()):  # a run that found nothing to do says nothing
+            logger.info(summary(counts))
 
+    every = settings.REPORTS_CHECK_SECONDS
     app.conf.beat_schedule = {
         "send-due-reports": {
             "task": "dashengine.send_due_reports",
-            "schedule": 60.0,
-            "options": {"expires": 55},
+            "schedule": every,
+            "options": {"expires": every - min(5.0, every / 10)},
         }
     }
 

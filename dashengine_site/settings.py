@@ -470,6 +470,9 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 # download) when even zipped it is above the mail-size limit.
 REPORT_MAIL_ZIP_BYTES = env_int("REPORT_MAIL_ZIP_BYTES", 1_000_000)
 REPORT_MAIL_MAX_BYTES = env_int("REPORT_MAIL_MAX_BYTES", 10_000_000)
+# Seconds between the runs Celery beat asks for (the Procfile's `beat:`): how late a due
+# report may go out at most, besides the time to send it.
+REPORTS_CHECK_SECONDS = env_float("REPORTS_CHECK_SECONDS", 60.0)
 
 # Password of the demo users (`manage.py seed_demo`); empty: generated and printed once.
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")

@@ -3,12 +3,13 @@
 `hosted_bg_apps` loads `tests.bg_apps` afresh for the settings of the moment (REDIS_URL
 decides which manager an app gets, and Dash's docs example reads it from the
 environment when it is imported), and puts every module back as it was afterwards.
-`CeleryWorker` is the Procfile's `worker:` command as a subprocess, on a Redis of the
-test's own.
+`CeleryWorker` and `CeleryBeat` are the Procfile's `worker:` and `beat:` commands as
+subprocesses, on a Redis of the test's own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -71,14 +72,26 @@ def worker_database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-class CeleryWorker:
-    """`celery -A dashboards.worker worker` with the catalogue plus `tests.bg_apps`."""
+class CeleryProcess:
+    """A `celery -A dashboards.worker ...` command of the Procfile as a subprocess, on the
+    test's database and Redis, with the catalogue plus `tests.bg_apps`, in a process group
+    of its own. `stop` leaves nothing behind: neither its pool processes nor their Chromium
+    (which kaleido starts in a session of its own)."""
 
-    def __init__(self, *, redis_url: str, log: Path, concurrency: int = 2, env: dict[str, str] | None = None):
-        self.redis_url, self.log, self.concurrency, self.env = redis_url, log, concurrency, env or {}
+    ready = ""  # what its log says once it serves
+
+    def __init__(self, *, redis_url: str, log: Path, env: dict[str, str] | None = None):
+        self.redis_url, self.log, self.env = redis_url, log, env or {}
         self.process: subprocess.Popen | None = None
 
+    def arguments(self) -> list[str]:
+        raise NotImplementedError
+
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         env = {
             **os.environ,
             # The test's database, where the worker records the jobs it runs.
@@ -89,28 +102,74 @@ class CeleryWorker:
             "PYTHONPATH": str(ROOT),
             **self.env,
         }
-        out = self.log.open("w")
+        out = self.log.open("w")  # the child writes to it; closed here, it stays open there
         self.process = subprocess.Popen(
-            [CELERY, "-A", "dashboards.worker", "worker", "--pool", "prefork"]
-            + ["--concurrency", str(self.concurrency), "--prefetch-multiplier", "1"]
-            + ["--without-gossip", "--without-mingle", "-l", "INFO", "-n", f"test{os.getpid()}@%h"],
+            [CELERY, "-A", "dashboards.worker", *self.arguments()],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        out.close()
+
+    def wait_ready(self) -> None:
         deadline = time.monotonic() + 60
-        while "ready." not in self.log.read_text():
+        while self.ready not in self.log.read_text():
             assert self.process.poll() is None and time.monotonic() < deadline, self.log.read_text()[-3000:]
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_all([self])
+
+
+def stop_all(processes: list[CeleryProcess]) -> None:
+    """SIGTERM to each of `processes` at once (a worker's warm shutdown), then SIGKILL to
+    whatever is left of them: their process groups, and every process they had started."""
+    import psutil
+
+    left = []
+    for each in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            left += psutil.Process(each.process.pid).children(recursive=True)
+        each.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for each in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            each.process.wait(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(each.process.pid, signal.SIGKILL)
+        each.process.wait()
+    for process in left:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(left, timeout=10)
+
+
+class CeleryWorker(CeleryProcess):
+    """The Procfile's `worker:`."""
+
+    ready = "ready."
+
+    def __init__(self, *, concurrency: int = 2, name: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.concurrency, self.name = concurrency, name or f"test{os.getpid()}"
+
+    def arguments(self) -> list[str]:
+        return (
+            ["worker", "--pool", "prefork", "--concurrency", str(self.concurrency)]
+            + ["--prefetch-multiplier", "1", "--without-gossip", "--without-mingle"]
+            + ["-l", "INFO", "-n", f"{self.name}@%h"]
+        )
+
+
+class CeleryBeat(CeleryProcess):
+    """The Procfile's `beat:`, its schedule file beside its log."""
+
+    ready = "beat: Starting..."
+
+    def arguments(self) -> list[str]:
+        return ["beat", "--schedule", str(self.log.with_suffix(".schedule")), "-l", "INFO"]
 
 
 @contextmanager
@@ -122,7 +181,7 @@ def celery_worker(directory: Path):
     try:
         yield redis_server, worker
     finally:
-        if worker.process is not None and worker.process.poll() is None:
+        if worker.process is not None:
             worker.stop()
         redis_server.stop()
 

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
-from dashboards.deliveries import send_due_reports
+from dashboards.deliveries import send_due_reports, summary
 
 
 class Command(BaseCommand):
@@ -34,10 +34,7 @@ class Command(BaseCommand):
                 or any(counts[k] for k in ("sent", "skipped", "retry", "failed"))
                 or not every
             ):
-                self.stdout.write(
-                    "Scheduled reports: {claimed} due, {sent} sent, {skipped} skipped, "
-                    "{retry} to retry, {failed} failed.".format(**counts)
-                )
+                self.stdout.write(summary(counts))
             if not every:
                 return
             time.sleep(every)
