@@ -11,7 +11,7 @@ safe to run on any number of processes at once:
    recipient — the dashboard open to them and the report visible to them *now* — then
    mailed, skipped with the reason, or retried with back-off and failed at last.
 
-A missed run (the site was down) sends each schedule once, for its latest due time.
+A missed run (the site was down) sends each schedule once, not once per due time missed.
 """
 
 from __future__ import annotations
@@ -124,11 +124,6 @@ def zone_of(user: AbstractBaseUser) -> str:
     """A person's own time zone: their browser's (kept as they use the site), else the site's."""
     zone = getattr(user, "time_zone", "")
     return zone if zone in available_time_zones() else settings.TIME_ZONE
-
-
-def recipient_zone(schedule: ReportSchedule, user: AbstractBaseUser) -> str:
-    """The zone whose wall-clock time `user` gets the schedule's e-mail at."""
-    return zone_of(user) if schedule.time_zone == ReportSchedule.RECIPIENTS_ZONE else schedule.time_zone
 
 
 def schedule_zones(schedule: ReportSchedule) -> set[str]:
@@ -245,10 +240,12 @@ def _take(queryset):
 
 
 def _claim(schedule: ReportSchedule, *, now: dt.datetime) -> int:
-    """A delivery for each recipient whose wall-clock time came between the schedule's
-    due time and `now` (all of them, unless each gets it in their own time zone)."""
+    """The deliveries of the schedule's due time: one per recipient; sent in each one's
+    own time zone, one per recipient whose wall-clock time came between it and `now`."""
+    if schedule.time_zone != ReportSchedule.RECIPIENTS_ZONE:
+        return _deliveries(schedule, dict.fromkeys(recipients(schedule), schedule.next_due_at))
     due = {
-        user: _latest_due(schedule, recipient_zone(schedule, user), since=schedule.next_due_at, now=now)
+        user: _latest_due(schedule, zone_of(user), since=schedule.next_due_at, now=now)
         for user in recipients(schedule)
     }
     return _deliveries(schedule, {user: at for user, at in due.items() if at is not None})
