@@ -32,31 +32,38 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
 
 class _Serving:
-    """How many requests the live server is answering, and since when that number last
-    changed: Django's own request signals, so a page's last request (sent as it is left,
-    which the browser may not report) is seen too."""
+    """Which of the live server's threads are answering a request, and since when that
+    last changed: Django's own request signals, so a page's last request (sent as it is
+    left, which the browser may not report) is seen too. A thread that ended counts as
+    done, whatever the signals said: a request whose client went away may never be closed."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.count = 0
+        self.answering: dict[threading.Thread, int] = {}
         self.changed = time.monotonic()
 
     def started(self, **kwargs):
-        with self.lock:
-            self.count += 1
-            self.changed = time.monotonic()
+        self._count(+1)
 
     def finished(self, **kwargs):
+        self._count(-1)
+
+    def _count(self, step: int) -> None:
+        thread = threading.current_thread()
+        if thread is threading.main_thread():
+            return  # the test client's requests, in the test itself: not the live server's
         with self.lock:
-            self.count -= 1
+            self.answering[thread] = self.answering.get(thread, 0) + step
             self.changed = time.monotonic()
 
-    def wait_until_quiet(self, *, quiet: float = 0.3, limit: float = 30.0) -> None:
+    def busy(self) -> bool:
+        with self.lock:
+            self.answering = {t: n for t, n in self.answering.items() if n > 0 and t.is_alive()}
+            return bool(self.answering) or time.monotonic() - self.changed < 0.3
+
+    def wait_until_quiet(self, *, limit: float = 10.0) -> None:
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            with self.lock:
-                if self.count == 0 and time.monotonic() - self.changed >= quiet:
-                    return
+        while self.busy() and time.monotonic() < deadline:
             time.sleep(0.05)
 
 
