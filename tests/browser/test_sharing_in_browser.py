@@ -73,7 +73,7 @@ def test_sales_shares_a_report_with_alice_who_gets_an_email_and_finds_it(
     visit.page.get_by_role("button", name="Save sharing").click()
     visit.page.wait_for_url("**/reports/")
     expect(visit.page.locator(".messages")).to_contain_text("Shared “Tech pair”. Told alice.")
-    expect(visit.page.locator("table.report-table tbody tr td").nth(2)).to_have_text("alice")
+    expect(visit.page.locator("table.report-table td.report-shared")).to_have_text("alice")
 
     [sent] = mailoutbox
     assert sent.to == ["alice@example.com"]
