@@ -129,7 +129,7 @@ def test_an_analyst_outside_sales_opens_a_report_shared_with_the_analysts(owner,
     assert response.status_code == 302
     assert reader.get(f"/reports/{report.pk}/").status_code == 200
     assert ReportNotice.objects.filter(user=analyst, report=report).exists()  # told through the group
-    assert re.search(r"<td>Analysts</td>", login(owner).get("/reports/").content.decode())
+    assert '<td class="report-shared">Analysts</td>' in login(owner).get("/reports/").content.decode()
 
 
 def test_the_share_page_offers_only_people_and_groups_who_can_open_the_dashboard(owner, cast, analysts):
