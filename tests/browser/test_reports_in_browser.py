@@ -1,5 +1,7 @@
 """Save a view as a report, come back to it, download its data."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -22,6 +24,8 @@ def test_sales_saves_tech_pair_loads_it_again_and_downloads_its_csv(visit, live_
     page.keyboard.press("Escape")
     expect(frame.locator("#summary .de-stat")).to_have_count(2)
     expect(frame.locator("#prices .scatterlayer .trace")).to_have_count(2)
+    # Save report saves the view the page was last told of: wait until that is this one.
+    expect(page.locator("#permalink")).to_have_value(re.compile(r"\?tickers=IBM&tickers=MSFT&"))
 
     page.locator("#save-menu summary").click()
     page.fill("#report-name", "Tech pair")
