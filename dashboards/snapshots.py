@@ -121,13 +121,7 @@ def render(sheet: ViewSheet, *, kind: str) -> bytes:
         height = 160 + 22 * len(sheet.lines) + (CHART_HEIGHT + 14) * len(sheet.figures)
         command = [
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
+            *APP_CHROMIUM_ARGS,
             "--hide-scrollbars",
             f"--user-data-dir={folder}/profile",
             # plotly.js draws in script: give it (virtual) time before the page is captured.
@@ -216,7 +210,7 @@ def _app_charts(module: str, path: str) -> list[tuple[str, bytes]]:
         server.wait(timeout=10)
 
 
-APP_CHROMIUM_ARGS = [
+APP_CHROMIUM_ARGS = [  # also the command line of `render`
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
