@@ -37,6 +37,7 @@ from django.conf import settings  # noqa: E402
 from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
 from dashengine_site import readiness  # noqa: E402
+from dashengine_site.frame_room import WithRoom  # noqa: E402
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -168,8 +169,9 @@ class SameOriginWebsockets:
 
 
 def http_application(wsgi_app):
-    """HTTP: health checks and static files on the event loop, everything else through Django."""
-    return Liveness(StaticFiles(WSGIBridge(wsgi_app, workers=settings.WEB_THREADS)))
+    """HTTP: health checks and static files on the event loop, everything else through
+    Django, each request with room on the frame stack (`frame_room`)."""
+    return Liveness(StaticFiles(WSGIBridge(WithRoom(wsgi_app), workers=settings.WEB_THREADS)))
 
 
 application = ProtocolTypeRouter(
