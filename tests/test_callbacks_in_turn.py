@@ -5,6 +5,7 @@ import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from channels.testing import HttpCommunicator
 
 from dashengine_site.asgi import CallbacksInTurn, http_application
@@ -88,10 +89,8 @@ def test_the_turn_is_free_again_after_a_callback_fails():
 
     turns = CallbacksInTurn(failing, wait_seconds=LONG)
     for _ in range(2):
-        try:
+        with pytest.raises(RuntimeError, match="the app failed"):
             turns({"PATH_INFO": CALLBACK}, lambda status, headers: None)
-        except RuntimeError:
-            pass
     assert not turns.turn.locked()
 
 
