@@ -133,6 +133,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def context_switches(pid: int) -> int:
+    """Context switches (voluntary or not) the live threads of a process have made so far."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            total += sum(int(n) for n in re.findall(r"ctxt_switches:\s+(\d+)", status.read_text()))
+    return total
+
+
 def worker_pids(master: int) -> list[int]:
     return [p for p in process_tree(master) if p != master]
 

@@ -23,6 +23,10 @@ Measured per side, median over the repeats:
   same callback with new inputs on every request (each starts on a day nobody asked
   for: nothing a memoised data function has seen), and
   one JS bundle as the app page links it (plus its target when that link redirects);
+- for the same requests, the context switches of the side's threads per request (a
+  worker's threads taking turns on the interpreter lock show here), and the busiest
+  worker's share of the side's CPU (keep-alive connections stay with the worker that
+  accepted them: wrk's few connections may all land on one worker);
 - cold start: seconds from process start to the first 200 of the app page;
 - resident memory per worker after the load (mean over the workers);
 - full page load: one keep-alive client fetching, one after the other, what a
@@ -63,6 +67,7 @@ from bench.common import (  # noqa: E402
     Session,
     add_redis_option,
     alternating_runs,
+    context_switches,
     cpu_seconds,
     free_port,
     log_tail,
@@ -495,12 +500,18 @@ def measure_side(side: str, setup: Setup, args) -> dict:
                 expect(browser.fetch(request.path, method=request.method, body=first_body), request.expect)
                 wrong = warm_up_and_check(port, warm, headers, args)
                 pids = process_tree(process.pid)
-                cpu_before = sum(cpu_seconds(pid) for pid in pids)
+                cpu_before = {pid: cpu_seconds(pid) for pid in pids}
+                switches_before = sum(context_switches(pid) for pid in pids)
                 result = wrk(port, measured, headers, args.duration, args)
-                cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+                cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+                switches = sum(context_switches(pid) for pid in pids) - switches_before
                 endpoints[name] = {
                     **result,
-                    "cpu_ms": cpu * 1000 / result["requests"],
+                    "cpu_ms": sum(cpu.values()) * 1000 / result["requests"],
+                    "switches": switches / result["requests"],
+                    # Keep-alive connections stay with the worker that accepted them: all
+                    # of wrk's few connections may land on one worker (then near 100%).
+                    "busiest_worker": max(cpu[pid] for pid in pids[1:]) / (sum(cpu.values()) or 1),
                     "status": request.expect,
                     "warmup_errors": wrong,
                 }
@@ -542,7 +553,8 @@ def summarise(runs: dict[str, list[dict]]) -> list[dict]:
                 continue
             row[side] = {
                 key: statistics.median(m[key] for m in measured)
-                for key in ("rps", "p50_ms", "p99_ms", "cpu_ms")
+                for key in ("rps", "p50_ms", "p99_ms", "cpu_ms", "switches", "busiest_worker")
+                if all(key in m for m in measured)
             }
             row[side]["status"] = measured[0]["status"]
             # Not a median: every failed answer counts.
@@ -583,6 +595,10 @@ def req_cell(cell: dict | None, unit: str) -> str:
     return text
 
 
+def fmt_cell(cell: dict | None, key: str, form: str) -> str:
+    return form.format(cell[key]) if cell and key in cell else "—"
+
+
 def latency_cell(cell: dict | None) -> str:
     if not cell or cell.get("p50_ms") is None:
         return "—"
@@ -599,6 +615,8 @@ def table(rows: list[dict]) -> str:
         "portal p50/p99 ms",
         "plain CPU ms/req",
         "portal CPU ms/req",
+        "context switches/req plain / portal",
+        "busiest worker's CPU plain / portal",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -609,6 +627,9 @@ def table(rows: list[dict]) -> str:
         cells += [
             f"{row[side]['cpu_ms']:.2f}" if row[side] and "cpu_ms" in row[side] else "—" for side in SIDES
         ]
+        for key, form in (("switches", "{:.0f}"), ("busiest_worker", "{:.0%}")):
+            both = [fmt_cell(row[side], key, form) for side in SIDES]
+            cells.append(" / ".join(both) if any(text != "—" for text in both) else "—")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
