@@ -18,7 +18,7 @@ cookie) that measures, in the browser, from the top page's navigation start
 (`performance.timeOrigin`):
 
 - first chart, cold cache: the first navigation, until both charts (`#prices`,
-  `#changes`) have their line drawn (`.scatterlayer .trace`) and are visible
+  `#changes`) have their traces drawn (`.cartesianlayer .trace`: lines, bars) and are visible
   (the portal keeps the app hidden under a skeleton until it has settled);
 - change to redraw: then one more ticker chosen in `#tickers` (the dropdown
   opened first, not timed), from the press on the option until both charts
@@ -100,7 +100,8 @@ WATCH = r"""
   let top;
   try { top = window.top; void top.document; } catch (error) { return; }  // a foreign frame
   const state = top.__bench || (top.__bench = {});
-  const lines = (id) => document.querySelectorAll(`#${id} .scatterlayer .trace`).length;
+  // Drawn traces, lines or bars (the daily moves are bars).
+  const lines = (id) => document.querySelectorAll(`#${id} .cartesianlayer .trace`).length;
   const charts = () => ["prices", "changes"].map((id) => document.getElementById(id));
   const shown = (chart) => getComputedStyle(chart).visibility === "visible";
   const pending = (chart) => chart.closest('[data-dash-is-loading="true"]') !== null;

@@ -93,6 +93,7 @@ def run(args) -> None:
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
     handler = WSGIHandler()
     timings = time_middleware(handler)
+    steps = time_view_steps(registry.app(SLUG))
     served = WithRoom(handler)  # as dashengine_site.asgi serves every request
 
     def environ(path: str, body: bytes) -> dict:
@@ -149,6 +150,7 @@ def run(args) -> None:
     measured = bodies[20 : 20 + 2 * args.requests : 2]
     other = bodies[21 : 21 + 2 * args.requests : 2]
     timings.clear()
+    steps.clear()
     counts = count_calls()
     # Alternated, so that both sides see the same load from the rest of the machine;
     # CPU time of the whole process (every thread), less sensitive to that load than wall time.
@@ -172,6 +174,9 @@ def run(args) -> None:
     print(f"the app's own Flask answer: {plain_ms:7.2f}  {plain_cpu:7.2f}")
     print(f"portal overhead:            {portal_ms - plain_ms:7.2f}  {portal_cpu - plain_cpu:7.2f}")
     print("\nper request: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(calls.items())))
+    print("\nthe view's steps (ms per request):")
+    for name, seconds in steps.items():
+        print(f"  {name:<60} {seconds * 1000 / len(measured):6.3f}")
     print("\nown time per middleware (ms per request; the outermost one is not timed):")
     for name, seconds in timings.items():
         print(f"  {name:<60} {seconds * 1000 / len(measured):6.3f}")
@@ -184,6 +189,37 @@ def run(args) -> None:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
         print(out.getvalue())
+
+
+def time_view_steps(app) -> dict[str, float]:
+    """Time the portal view's own steps: the permission check (with the session and user
+    reads it triggers), the callback guard, and the app's Flask answer inside `call_app`."""
+    from dashboards.hosting import views
+
+    steps: dict[str, float] = {}
+
+    def timed(func, name):
+        def call(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                steps[name] = steps.get(name, 0.0) + time.perf_counter() - started
+
+        return call
+
+    views.viewable_dashboard = timed(views.viewable_dashboard, "permission: session, user, grants, can_view")
+    views.refuse_callback = timed(views.refuse_callback, "callback guard")
+    views.call_app = timed(views.call_app, "call_app: the app's Flask answer and its wrapping")
+    flask_call = app.server.wsgi_app
+
+    def wsgi_app(environ, start_response):  # the portal's calls only (the plain side's lack USER_KEY)
+        if views.USER_KEY not in environ:
+            return flask_call(environ, start_response)
+        return timed(flask_call, "  of which the Flask answer")(environ, start_response)
+
+    app.server.wsgi_app = wsgi_app
+    return steps
 
 
 def time_middleware(handler) -> dict[str, float]:
