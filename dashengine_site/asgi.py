@@ -27,7 +27,6 @@ django_wsgi_app = get_wsgi_application()
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import threading  # noqa: E402
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from a2wsgi.wsgi import WSGIResponder  # noqa: E402
@@ -123,42 +122,6 @@ class StaticFiles:
         await send({"type": "http.response.body", "body": body})
 
 
-class CallbacksInTurn:
-    """Dash callbacks one at a time in each worker process, the rest of the site alongside.
-
-    A callback is mostly Python (figures, data frames), and a worker's threads share
-    one interpreter lock: two callbacks computing at once take turns on it, every
-    hand-over a context switch and cold caches. Measured on Stock Today's callback
-    with new inputs (bench/side_by_side.py, 2 workers, 4 connections): 45 context
-    switches a request and 18.8–20.4 ms of CPU with callbacks at once, 13 and
-    16.7–18.9 ms in turn. Plain Dash's sync workers likewise do one request at a time.
-
-    A callback waits at most `wait_seconds` for the one before it, then runs
-    alongside: one that waits on a slow database or API holds the others back that
-    long, not until it is done. Pages, exports, logins and every other request never
-    wait. The whole request waits its turn, Django's part too (its session and user
-    reads contend for the lock as well); nothing is decided or answered here."""
-
-    SUFFIX = "/_dash-update-component"
-
-    def __init__(self, app, *, wait_seconds: float):
-        self.app = app
-        self.wait_seconds = wait_seconds
-        self.turn = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if self.wait_seconds <= 0 or not environ.get("PATH_INFO", "").endswith(self.SUFFIX):
-            return self.app(environ, start_response)
-        mine = self.turn.acquire(timeout=self.wait_seconds)
-        try:
-            # Django's answer is whole once the call returns (a callback's is never
-            # streamed): the next callback may start while this one is sent.
-            return self.app(environ, start_response)
-        finally:
-            if mine:
-                self.turn.release()
-
-
 LIVE = json.dumps({"status": "ok"}).encode()
 READINESS_PATHS = ("/readyz", "/healthz")
 
@@ -207,9 +170,8 @@ class SameOriginWebsockets:
 
 def http_application(wsgi_app):
     """HTTP: health checks and static files on the event loop, everything else through
-    Django, callbacks in turn, each request with room on the frame stack (`frame_room`)."""
-    django = CallbacksInTurn(WithRoom(wsgi_app), wait_seconds=settings.CALLBACK_TURN_SECONDS)
-    return Liveness(StaticFiles(WSGIBridge(django, workers=settings.WEB_THREADS)))
+    Django, each request with room on the frame stack (`frame_room`)."""
+    return Liveness(StaticFiles(WSGIBridge(WithRoom(wsgi_app), workers=settings.WEB_THREADS)))
 
 
 application = ProtocolTypeRouter(

@@ -132,9 +132,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "dashengine_site.urls"
 # Threads per web worker that run HTTP requests (asgi.py).
 WEB_THREADS = env_int("WEB_THREADS", 4)
-# Seconds a Dash callback waits for the one running in its worker before it runs
-# alongside (asgi.CallbacksInTurn); 0: callbacks never wait for each other.
-CALLBACK_TURN_SECONDS = env_float("CALLBACK_TURN_SECONDS", 0.25)
 WSGI_APPLICATION = "dashengine_site.wsgi.application"
 ASGI_APPLICATION = "dashengine_site.asgi.application"
 
