@@ -132,6 +132,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "dashengine_site.urls"
 # Threads per web worker that run HTTP requests (asgi.py).
 WEB_THREADS = env_int("WEB_THREADS", 4)
+# Seconds a request has the worker to itself before the next ones run alongside it
+# (asgi.InTurn); 0: requests never wait for each other.
+REQUEST_TURN_SECONDS = env_float("REQUEST_TURN_SECONDS", 0.1)
 WSGI_APPLICATION = "dashengine_site.wsgi.application"
 ASGI_APPLICATION = "dashengine_site.asgi.application"
 
