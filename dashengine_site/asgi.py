@@ -134,8 +134,9 @@ class InTurn:
     database (a session read releases the lock) the other holds it for a whole
     switch interval: every hand-over a context switch and cold caches. Measured on
     Stock Today (bench/side_by_side.py and bench/visit.py, 2 workers, docs/BENCHMARKS.md):
-    38 context switches and 19.8-20.5 ms of CPU per callback with requests at once,
-    24-25 and 18.7-19.0 ms in turn; a full visit by 16 users costs less CPU too.
+    43-69 context switches and 20.9-21.5 ms of CPU per callback with requests at once,
+    24-26 and 19.4-20.7 ms in turn (plain Dash: 9 and 16.9-18.5); a full visit by 16
+    users costs less CPU too (51.6 ms against 55.7).
 
     Waiting requests go in the order they came. The turn ends when Django has its
     response: a streamed body (a CSV export) is sent alongside the next request.
