@@ -38,7 +38,7 @@ from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDe
 from django.conf import settings  # noqa: E402
 from whitenoise.middleware import WhiteNoiseMiddleware  # noqa: E402
 
-from dashengine_site import readiness  # noqa: E402
+from dashengine_site import metrics, readiness  # noqa: E402
 from dashengine_site.frame_room import WithRoom  # noqa: E402
 from dashengine_site.routing import websocket_urlpatterns  # noqa: E402
 
@@ -161,13 +161,19 @@ class InTurn:
     def _wait_for_turn(self) -> bool:
         """True once this request holds the turn; False if the one holding it has run too long."""
         with self.changed:
+            asked, queued = time.monotonic(), self.since is not None
             while self.since is not None:
                 left = self.patience - (time.monotonic() - self.since)
                 if left <= 0:
-                    return False
+                    break
                 self.changed.wait(left)
-            self.since = time.monotonic()
-            return True
+            mine = self.since is None
+            if mine:
+                self.since = time.monotonic()
+        if queued:
+            waited = time.monotonic() - asked
+            metrics.TURN_WAITS.labels(outcome="turn" if mine else "alongside").observe(waited)
+        return mine
 
 
 LIVE = json.dumps({"status": "ok"}).encode()

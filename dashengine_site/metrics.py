@@ -34,6 +34,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Gauge,
+    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -47,6 +48,14 @@ MEMOS = Counter(
     "dashengine_memo_total",
     "Calls of memoised data functions (dashkit.memo), by function: answered from the cache (hit) or computed (miss).",
     ["function", "result"],
+)
+TURN_WAITS = Histogram(
+    "dashengine_request_turn_wait_seconds",
+    "Seconds a request waited for its worker's turn (asgi.InTurn), by how the wait ended: it got "
+    "the turn, or it ran alongside one that had run REQUEST_TURN_SECONDS. A request that found "
+    "the turn free is not counted.",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 EXPORTS = Counter("dashengine_csv_exports_total", "CSV exports, by dashboard.", ["dashboard"])
 LIVE_FEEDS = Gauge(

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.testing import HttpCommunicator
+from prometheus_client import REGISTRY
 
 from dashengine_site.asgi import InTurn, http_application
 
@@ -35,6 +36,10 @@ class HeldApp:
         return [name.encode()]
 
 
+def waits_counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("dashengine_request_turn_wait_seconds_count", {"outcome": outcome}) or 0
+
+
 def start(pool, turns, name: str):
     environ = {"PATH_INFO": "/dashboards/", "QUERY_STRING": name}
     return pool.submit(lambda: b"".join(turns(environ, lambda status, headers: None)))
@@ -43,6 +48,7 @@ def start(pool, turns, name: str):
 def test_a_request_waits_for_the_one_running_in_its_worker():
     app = HeldApp()
     turns = InTurn(app, patience=LONG)
+    counted = waits_counted("turn"), waits_counted("alongside")
     with ThreadPoolExecutor(max_workers=2) as pool:
         app.expect("first", "second")
         first = start(pool, turns, "first")
@@ -54,6 +60,8 @@ def test_a_request_waits_for_the_one_running_in_its_worker():
         assert app.entered["second"].wait(LONG)
         app.release["second"].set()
         assert second.result(LONG) == b"second"
+    # The second waited and got the turn; the first found it free and is not counted.
+    assert (waits_counted("turn"), waits_counted("alongside")) == (counted[0] + 1, counted[1])
 
 
 def test_waiting_requests_take_the_turn_in_the_order_they_came():
@@ -78,6 +86,7 @@ def test_waiting_requests_take_the_turn_in_the_order_they_came():
 def test_the_next_requests_run_alongside_once_the_running_one_has_run_its_time():
     app = HeldApp()
     turns = InTurn(app, patience=0.1)
+    counted = waits_counted("turn"), waits_counted("alongside")
     with ThreadPoolExecutor(max_workers=3) as pool:
         app.expect("slow", "next", "after")
         slow = start(pool, turns, "slow")
@@ -90,6 +99,7 @@ def test_the_next_requests_run_alongside_once_the_running_one_has_run_its_time()
         app.release["slow"].set()
         assert slow.result(LONG) == b"slow"
     assert turns.since is None  # the slow one gave the turn back
+    assert (waits_counted("turn"), waits_counted("alongside")) == (counted[0], counted[1] + 2)
 
 
 def test_with_no_patience_requests_never_wait():
