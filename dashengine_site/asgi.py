@@ -149,8 +149,12 @@ class InTurn:
         self.since: float | None = None  # when the request holding the turn started
 
     def __call__(self, environ, start_response):
-        mine = self.patience > 0 and self._wait_for_turn()
+        if self.patience <= 0:
+            return self.app(environ, start_response)
+        mine, waited = self._wait_for_turn()
         try:
+            if waited is not None:
+                metrics.TURN_WAITS.labels(outcome="turn" if mine else "alongside").observe(waited)
             return self.app(environ, start_response)
         finally:
             if mine:
@@ -158,8 +162,9 @@ class InTurn:
                     self.since = None
                     self.changed.notify()
 
-    def _wait_for_turn(self) -> bool:
-        """True once this request holds the turn; False if the one holding it has run too long."""
+    def _wait_for_turn(self) -> tuple[bool, float | None]:
+        """Whether this request holds the turn (not if the one holding it has run too
+        long), and the seconds it waited (None: it found the turn free)."""
         with self.changed:
             asked, queued = time.monotonic(), self.since is not None
             while self.since is not None:
@@ -170,10 +175,7 @@ class InTurn:
             mine = self.since is None
             if mine:
                 self.since = time.monotonic()
-        if queued:
-            waited = time.monotonic() - asked
-            metrics.TURN_WAITS.labels(outcome="turn" if mine else "alongside").observe(waited)
-        return mine
+        return mine, (time.monotonic() - asked if queued else None)
 
 
 LIVE = json.dumps({"status": "ok"}).encode()
