@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.testing import HttpCommunicator
+from django.conf import settings
 from prometheus_client import REGISTRY
 
 from dashengine_site.asgi import InTurn, http_application
@@ -158,7 +159,7 @@ def test_requests_through_the_asgi_application_take_their_turn():
         layer = getattr(layer, "app", None)
         assert layer is not None, "no InTurn in the HTTP chain"
     holder["turns"] = layer
-    assert layer.patience == 0.1  # REQUEST_TURN_SECONDS' default
+    assert layer.patience == settings.REQUEST_TURN_SECONDS > 0
     with ThreadPoolExecutor(max_workers=1) as pool:  # the browser tests keep a loop in this thread
         for method, path in (
             ("POST", "/django_plotly_dash/app/stocktoday/_dash-update-component"),
