@@ -9,15 +9,20 @@ Figures carry the dark template, which a standalone run shows. In the portal a
 dashboard's page follows the theme of the page around it: the portal hands the
 page both `CHART_TEMPLATES`, and the page puts the current theme's template on
 each figure before plotly.js draws it, so a new figure never shows the other
-theme first.
+theme first. There, while the portal answers that page's requests, `figure` builds none
+(`TEMPLATE_ON_PAGE`): the page would replace it unseen, and plotly.py takes about
+a millisecond to check a template into each new figure.
 """
 
 from __future__ import annotations
 
+import contextvars
 from typing import Any
 
 import plotly.graph_objects as go
 from dash import html
+
+from dashkit import memo
 
 # Series colours, in order, for traces that name none.
 COLORWAY = ("#4cc9f0", "#f72585", "#7b61ff", "#3ddc97", "#ffb703", "#ff8a5b")
@@ -97,6 +102,11 @@ def chart_template(theme: str) -> go.layout.Template:
 
 CHART_TEMPLATES: dict[str, go.layout.Template] = {theme: chart_template(theme) for theme in PALETTES}
 
+# True while the portal answers a request of a page that themes its own figures (it
+# sets this around the app's answer); memoised functions keep it, and answer for each value apart.
+TEMPLATE_ON_PAGE: contextvars.ContextVar[bool] = contextvars.ContextVar("template_on_page", default=False)
+memo.carry(TEMPLATE_ON_PAGE)
+
 
 def chart_templates_json() -> dict[str, Any]:
     """Every theme's template as plotly.js reads it, for the page."""
@@ -109,7 +119,8 @@ def figure(title: str, yaxis: str = "", **layout: Any) -> go.Figure:
     # figure validates the template again and takes about three times as long.
     fig = go.Figure(
         layout={
-            "template": CHART_TEMPLATES["dark"],
+            # "none": plotly.py's empty template, not its default one (as slow to check).
+            "template": "none" if TEMPLATE_ON_PAGE.get() else CHART_TEMPLATES["dark"],
             "title": {"text": title, "x": 0.02, "font": {"size": 15}},
             "margin": {"l": 56, "r": 16, "t": 40, "b": 36},
             "legend": {"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},

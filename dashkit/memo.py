@@ -8,7 +8,8 @@ given:
 
 - it runs in an empty context: no Flask request, no `dash.ctx`, no `set_props`
   (each raises as it does outside a callback), so nothing of the user asking
-  can reach an answer that others get;
+  can reach an answer that others get; only the kit's own drawing settings go
+  in (`carry`: whether the page themes the figures), and they are in the key;
 - its answer is keyed by its arguments (pickled) and a code version: the
   versions of dash, plotly, pandas and numpy, the source of its module and of
   the modules beside it, the kit's own source and the data folder's listing.
@@ -99,6 +100,14 @@ class LocalStore:
 
 
 _store: Store = LocalStore()
+# Settings of the kit that say how answers are drawn (never anything of the user asking):
+# a memoised function runs with them as its caller set them, and they are part of the key.
+_carried: list[contextvars.ContextVar] = []
+
+
+def carry(setting: contextvars.ContextVar) -> None:
+    """Let memoised functions see `setting` as their caller does (see `_alone`)."""
+    _carried.append(setting)
 
 
 def use_store(store: Store) -> None:
@@ -122,7 +131,10 @@ def memoize(func: F) -> F:
             arguments = pickle.dumps((args, sorted(kwargs.items())), protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError):
             return _alone(func, args, kwargs)  # an argument that cannot be a key: computed each time
-        key = f"memo:{code_version(func.__module__)}:{name}:{hashlib.sha256(arguments).hexdigest()}"
+        settings = ",".join(repr(setting.get()) for setting in _carried)
+        key = (
+            f"memo:{code_version(func.__module__)}:{name}:{settings}:{hashlib.sha256(arguments).hexdigest()}"
+        )
         kept = _store.get(key, function=name)
         if kept is not None:
             return pickle.loads(kept)
@@ -135,8 +147,12 @@ def memoize(func: F) -> F:
 
 
 def _alone(func: Callable, args: tuple, kwargs: dict) -> Any:
-    # An empty context: Flask's request, `dash.ctx` and `set_props` live in context variables.
-    return contextvars.Context().run(func, *args, **kwargs)
+    # An empty context: Flask's request, `dash.ctx` and `set_props` live in context
+    # variables. Only the kit's carried settings go in.
+    context = contextvars.Context()
+    for setting in _carried:
+        context.run(setting.set, setting.get())
+    return context.run(func, *args, **kwargs)
 
 
 @functools.cache

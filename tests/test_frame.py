@@ -138,3 +138,31 @@ def test_a_kit_figure_carries_the_dark_template_that_a_standalone_run_shows():
     assert figure["layout"]["template"] == look.CHART_TEMPLATES["dark"].to_plotly_json()
     assert figure["layout"]["title"]["text"] == "Sales"
     assert look.dark_figure is look.figure
+
+
+# plotly.py's empty template ("none"), as plotly.js receives it.
+NO_TEMPLATE = {"data": {"scatter": [{"type": "scatter"}]}}
+
+
+def test_a_kit_figure_carries_no_template_where_the_page_puts_the_themes_on():
+    token = look.TEMPLATE_ON_PAGE.set(True)
+    try:
+        figure = look.figure("Sales", "Revenue").to_plotly_json()
+    finally:
+        look.TEMPLATE_ON_PAGE.reset(token)
+    assert figure["layout"]["template"] == NO_TEMPLATE
+    assert figure["layout"]["title"]["text"] == "Sales"
+
+
+def test_a_kit_pages_callback_answers_charts_without_the_template_its_page_replaces(client_for):
+    answer = portal_callback(client_for("stocktoday"), "stocktoday", **{"start.date": "2015-06-01"})
+    figures = [value for props in answer.values() for value in props.values() if isinstance(value, dict)]
+    assert [figure["layout"]["template"] for figure in figures if "data" in figure] == [NO_TEMPLATE] * 2
+    # Run alone, the same dashboard draws them dark: nothing there puts a theme on.
+    alone = look.figure("Sales").to_plotly_json()["layout"]["template"]
+    assert alone == look.CHART_TEMPLATES["dark"].to_plotly_json()
+
+
+def test_only_a_kit_page_puts_the_themes_template_on_its_figures(alice):  # noqa: F811
+    assert bundles.themes_its_figures(registry.app("stocktoday")) is True
+    assert bundles.themes_its_figures(registry.app("context")) is False

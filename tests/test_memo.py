@@ -1,6 +1,7 @@
 """Memoised data functions (dashkit.memo): keyed by their arguments and code version,
 blind to the request, kept in the site's cache in the portal."""
 
+import contextvars
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
@@ -77,6 +78,27 @@ def test_a_memoised_function_sees_no_request_and_no_callback_context(local_store
         answer = pool.submit(client.post, "/_dash-update-component", json=body).result()
     assert answer.json["response"] == {"out": {"children": "hello"}}
     assert SEEN == {"callback saw": ("alice", "go"), "request": False, "triggered": "no callback context"}
+
+
+SETTING = contextvars.ContextVar("setting", default="plain")
+memo.carry(SETTING)
+
+
+@memo.memoize
+def drawn(word):
+    CALLS.append(word)
+    return f"{word} {SETTING.get()}"
+
+
+def test_a_memoised_function_sees_the_kits_carried_settings_and_answers_each_apart(local_store):
+    CALLS.clear()
+    token = SETTING.set("themed")
+    try:
+        assert [drawn("chart"), drawn("chart")] == ["chart themed", "chart themed"]
+    finally:
+        SETTING.reset(token)
+    assert drawn("chart") == "chart plain"
+    assert CALLS == ["chart", "chart"]
 
 
 def test_an_argument_that_cannot_be_pickled_is_computed_every_time(local_store):

@@ -273,6 +273,12 @@ def plotly_js(traces: frozenset[str]) -> PlotlyBundle:
 KIT_STYLES = ".de-root"
 
 
+def themes_its_figures(app: dash.Dash) -> bool:
+    """Whether the app's page is styled with the kit, and so puts the portal theme's
+    chart template on each figure itself (`_local_page`, `portal/plotly-defaults.js`)."""
+    return KIT_STYLES in app.index_string
+
+
 # Dash gives every page it renders a signed page-load id of its own (`end_id`).
 END_ID = re.compile(r'("end_id":\s*")([^"]*)(")')
 

@@ -39,6 +39,7 @@ from dashboards.hosting.guard import refuse_callback
 from dashboards.hosting.loader import app_prefix
 from dashboards.refusals import plain_text, viewable_dashboard
 from dashengine_site import metrics
+from dashkit import look
 from dashkit.spec import Dashboard, ParamError
 
 # Set by the WSGI server, not by the answer's producer.
@@ -76,6 +77,8 @@ def call_app(request: HttpRequest, app: dash.Dash, rest: str) -> HttpResponse:
 
     def run():
         app_context.set(app)
+        # A template the kit built into a figure would be replaced unseen by such a page.
+        look.TEMPLATE_ON_PAGE.set(bundles.themes_its_figures(app))
         result = app.server.wsgi_app(environ, start_response)
         try:
             return b"".join(result)

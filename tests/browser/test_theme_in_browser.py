@@ -139,3 +139,22 @@ def test_the_browsers_time_zone_is_kept_with_the_account_once(browser, live_serv
         assert len(posts) == 1
     finally:
         context.close()
+
+
+def test_the_time_zone_is_read_without_loading_intls_locale_data(browser, live_server, live_cast):
+    """Intl.DateTimeFormat loads the locale's data first (20–80 ms on the main thread that a
+    dashboard's frame shares with the page while it starts): the zone comes from Temporal."""
+    context = browser.new_context(timezone_id="Europe/Paris")
+    try:
+        context.add_init_script(
+            "(() => { const real = Intl.DateTimeFormat; window.__formats = 0;"
+            " Intl.DateTimeFormat = function (...args) { window.__formats += 1; return real(...args); }; })()"
+        )
+        page = context.new_page()
+        signed_in(context, live_server.url, "sales")
+        with page.expect_response(lambda r: r.url.endswith("/accounts/time-zone/")) as kept:
+            page.goto(live_server.url + "/")
+        assert (kept.value.status, kept.value.json()) == (200, {"time_zone": "Europe/Paris"})
+        assert page.evaluate("window.__formats") == 0
+    finally:
+        context.close()

@@ -89,11 +89,19 @@
     });
   }
 
-  // The time zone this browser is in, kept with the account when it differs: e-mails
-  // scheduled "at 08:00 in each recipient's time zone" go out at 08:00 where the person is.
+  // The time zone this browser is in. Temporal answers at once; Intl.DateTimeFormat
+  // first loads the locale's data, 20 to 80 ms on the main thread that a dashboard's
+  // frame shares with this page while it starts.
+  function browserZone() {
+    if (window.Temporal && Temporal.Now && Temporal.Now.timeZoneId) return Temporal.Now.timeZoneId();
+    return window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+  }
+
+  // The time zone, kept with the account when it differs: e-mails scheduled "at 08:00
+  // in each recipient's time zone" go out at 08:00 where the person is.
   function keepTimeZone() {
     var url = script.getAttribute("data-time-zone-url");
-    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var zone = browserZone();
     var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
     if (!url || !zone || !token || zone === script.getAttribute("data-time-zone")) return;
     var body = new URLSearchParams();
