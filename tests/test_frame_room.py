@@ -2,6 +2,7 @@
 a loop of small calls costs no memory mapping, whatever depth it runs at."""
 
 import asyncio
+import io
 import resource
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -9,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.testing import HttpCommunicator
 
 from dashengine_site.asgi import http_application
-from dashengine_site.frame_room import call_with_room
+from dashengine_site.frame_room import WithRoom, call_with_room
 
 CALLS = 1000
 
@@ -74,3 +75,22 @@ def test_every_request_through_the_asgi_bridge_runs_with_room():
     with ThreadPoolExecutor(max_workers=1) as pool:  # the browser tests keep a loop in this thread
         response = pool.submit(asyncio.run, communicator.get_response()).result()
     assert (response["status"], response["body"], seen) == (200, b"ok", [True])
+
+
+def test_every_request_through_the_wsgi_entry_point_runs_with_room():
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from dashengine_site.wsgi import application
+
+    assert isinstance(application, WithRoom) and isinstance(application.app, WSGIHandler)
+    answer = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/livez",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+    }
+    body = b"".join(application(environ, lambda status, headers: answer.append(status)))
+    assert (answer, body) == (["200 OK"], b'{"status": "ok"}')
