@@ -61,6 +61,22 @@ def test_a_skeleton_shows_until_the_first_draw_and_is_gone_after(visit, held):
     assert frame.locator("#react-entry-point").evaluate("e => getComputedStyle(e).visibility") == "visible"
 
 
+def test_the_skeleton_lifts_when_the_last_chart_is_drawn_without_waiting_for_a_check(visit, live_cast):
+    # The frame's checks every 20 ms never come here (nor its 30 s way out): only the
+    # charts' draws can lift the skeleton.
+    visit.page.context.add_init_script(
+        "(() => { if (!location.pathname.startsWith('/django_plotly_dash/')) return;"
+        " const later = window.setTimeout;"
+        " window.setTimeout = (fn, ms, ...args) => (ms === 20 || ms === 30000 ? 0 : later(fn, ms, ...args)); })()"
+    )
+    visit.sign_in("alice")
+    visit.goto("/dashboards/stocktoday/")
+    frame = visit.page.frame_locator("#dash-app")
+    frame.locator(READY).wait_for(state="attached")
+    assert frame.locator(".pf-skeleton").count() == 0
+    assert frame.locator(".js-plotly-plot").count() == 2
+
+
 def test_a_running_update_veils_its_outputs_with_a_spinner_until_it_answers(visit, held):
     held.set()
     frame = open_slow(visit)

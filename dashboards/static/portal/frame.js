@@ -561,7 +561,8 @@
   // ---- Until the first draw ---------------------------------------------------
   // Drawn: the renderer has put the layout on the page, no callback is pending
   // (those the layout starts, and those they start in turn) and every chart has
-  // finished drawing, twice in a row so that a callback starting next is seen.
+  // finished drawing, twice in a row so that a callback starting next is seen:
+  // looked at every 20 ms, and at once when a chart is drawn.
   root.setAttribute("data-frame", "starting");
   var skeleton;
   var calm = 0;
@@ -612,6 +613,15 @@
     document.body.appendChild(skeleton);
     watch();
   }
+
+  // A chart was just drawn (portal/plotly-defaults.js): looked at at once, and again
+  // right after (a callback its answer started shows by then), not at the next tick.
+  window.addEventListener("dashengine:drawn", function () {
+    if (root.getAttribute("data-frame") !== "starting" || !drawn()) return;
+    window.setTimeout(function () {
+      if (drawn()) ready();
+    }, 0);
+  });
 
   // As soon as the page has a body, before the renderer's scripts below it load.
   if (document.body) {

@@ -108,7 +108,13 @@
       }
       if (element) element.__dashengineConfig = config;
       var drawing = draw.apply(this, args);
-      if (drawing && drawing.then) drawing.then(afterDraw);
+      if (drawing && drawing.then) {
+        drawing.then(function (gd) {
+          afterDraw(gd);
+          // portal/frame.js lifts the loading skeleton as soon as every chart is drawn.
+          window.dispatchEvent(new Event("dashengine:drawn"));
+        });
+      }
       return drawing;
     };
     wrapped.__dashengine = true;
