@@ -158,9 +158,6 @@ def test_a_kit_pages_callback_answers_charts_without_the_template_its_page_repla
     answer = portal_callback(client_for("stocktoday"), "stocktoday", **{"start.date": "2015-06-01"})
     figures = [value for props in answer.values() for value in props.values() if isinstance(value, dict)]
     assert [figure["layout"]["template"] for figure in figures if "data" in figure] == [NO_TEMPLATE] * 2
-    # Run alone, the same dashboard draws them dark: nothing there puts a theme on.
-    alone = look.figure("Sales").to_plotly_json()["layout"]["template"]
-    assert alone == look.CHART_TEMPLATES["dark"].to_plotly_json()
 
 
 def test_only_a_kit_page_puts_the_themes_template_on_its_figures(alice):  # noqa: F811
